@@ -1,0 +1,121 @@
+/**
+ * One base error with a stable `code` and a `retriable` flag. AWS and Kafka errors are mapped to
+ * these at the boundary, so user code and the trigger only ever see Sluice errors.
+ */
+export const ERROR_CODES = [
+  'CONFIG',
+  'MALFORMED_EVENT',
+  'DECODE',
+  'CHECKPOINT_CONFLICT',
+  'STORE',
+  'HANDLER',
+  'PUBLISH',
+  'INJECTED_FAULT',
+  'STACK_UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Bad configuration: found at definition or cold start, never retried. */
+export class ConfigError extends SluiceError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+/** A Lambda Kafka event that does not have the documented shape. `path` names the field. */
+export class MalformedEventError extends SluiceError {
+  readonly path: string;
+  constructor(path: string, expected: string, got: unknown) {
+    super('MALFORMED_EVENT', `malformed Kafka event: ${path} must be ${expected}, got ${describe(got)}`);
+    this.path = path;
+  }
+}
+
+/** A record whose key or value the source serde cannot decode. Retrying will not help. */
+export class DecodeError extends SluiceError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  constructor(where: { topic: string; partition: number; offset: number }, part: 'key' | 'value', cause: unknown) {
+    super(
+      'DECODE',
+      `cannot decode the ${part} of record ${where.topic}-${where.partition}@${where.offset}: ${messageOf(cause)}. ` +
+        `Fix the producer or the source.${part} serde; the record is not skipped (route it with an on-failure destination)`,
+      { cause },
+    );
+    this.topic = where.topic;
+    this.partition = where.partition;
+    this.offset = where.offset;
+  }
+}
+
+/** Another invocation committed first: this one is a zombie and changed nothing. Lambda retries. */
+export class CheckpointConflictError<C = unknown> extends SluiceError {
+  readonly current: C | null;
+  constructor(task: string, expectedVersion: number, current: C | null) {
+    super(
+      'CHECKPOINT_CONFLICT',
+      `checkpoint of ${task} moved past version ${expectedVersion}: another invocation owns this partition; ` +
+        'this one is fenced and changed nothing (the batch is retried from the new checkpoint)',
+      { retriable: true },
+    );
+    this.current = current;
+  }
+}
+
+/** The checkpoint store failed (I/O, throttling, 5xx); retriable unless stated. */
+export class StoreError extends SluiceError {
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super('STORE', message, { retriable: options.retriable ?? true, cause: options.cause });
+  }
+}
+
+/** The user's process() threw. Nothing was committed. */
+export class HandlerError extends SluiceError {
+  constructor(task: string, cause: unknown) {
+    super('HANDLER', `process() failed for ${task}: ${messageOf(cause)}; nothing was committed`, {
+      retriable: true,
+      cause,
+    });
+  }
+}
+
+/** Publishing a committed outbox failed; it stays in the checkpoint and is flushed on retry. */
+export class PublishError extends SluiceError {
+  constructor(message: string, cause?: unknown) {
+    super('PUBLISH', message, { retriable: true, cause });
+  }
+}
+
+/** A crash injected by tests at a named protocol point. */
+export class InjectedFault extends SluiceError {
+  readonly point: string;
+  constructor(point: string) {
+    super('INJECTED_FAULT', `injected fault at ${point}`, { retriable: true });
+    this.point = point;
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim();
+}

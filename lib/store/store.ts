@@ -1,0 +1,39 @@
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
+
+/** AWS (or disk) work done by one store call; counted so tests and benches can assert on cost. */
+export interface StoreCost {
+  reads: number;
+  writes: number;
+  objectGets: number;
+  objectPuts: number;
+  /** bytes sent to the store */
+  bytes: number;
+}
+
+export interface CommitResult {
+  checkpoint: Checkpoint;
+  cost: StoreCost;
+}
+
+/**
+ * The one contract every store driver implements (memory, file, aws).
+ *
+ * `commit` is atomic and conditional: it succeeds only if the stored version equals
+ * `expectedVersion` (no checkpoint at all for 0), and otherwise throws
+ * `CheckpointConflictError` carrying the current checkpoint, having changed nothing.
+ */
+export interface Store {
+  readonly kind: string;
+  /** The checkpoint and the full materialised state, or null for a task never committed. */
+  load(task: TaskId): Promise<LoadedCheckpoint | null>;
+  commit(request: CommitRequest): Promise<CommitResult>;
+  /** Tasks with a checkpoint, optionally for one function (CLI, tests). */
+  list(fn?: string): Promise<TaskId[]>;
+  /** Remove a task's checkpoint and state (CLI reset, tests). */
+  reset(task: TaskId): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function zeroCost(): StoreCost {
+  return { reads: 0, writes: 0, objectGets: 0, objectPuts: 0, bytes: 0 };
+}

@@ -57,6 +57,8 @@ export interface CommitRequest {
   expectedVersion: number;
   next: number;
   delta: StateDelta;
+  /** number of state keys once the delta is applied (the caller holds the materialised state) */
+  stateKeys: number;
   outbox: Outbox | null;
   committedAt: number;
 }

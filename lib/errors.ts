@@ -48,7 +48,11 @@ export class DecodeError extends SluiceError {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  constructor(where: { topic: string; partition: number; offset: number }, part: 'key' | 'value', cause: unknown) {
+  constructor(
+    where: { topic: string; partition: number; offset: number },
+    part: 'key' | 'value',
+    cause: unknown,
+  ) {
     super(
       'DECODE',
       `cannot decode the ${part} of record ${where.topic}-${where.partition}@${where.offset}: ${messageOf(cause)}. ` +
@@ -116,6 +120,7 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${typeof value === 'object' ? '' : String(value)}`.trim();
 }

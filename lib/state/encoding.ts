@@ -23,12 +23,17 @@ export function encodeSnapshot(state: StateEntries): string {
 
 export function decodeSnapshot(text: string): StateEntries {
   const doc = JSON.parse(text) as SnapshotDocument;
-  if (doc.format !== 'sluice.snapshot.v1') throw new Error(`not a Sluice snapshot: format ${String(doc.format)}`);
+  if (doc.format !== 'sluice.snapshot.v1')
+    throw new Error(`not a Sluice snapshot: format ${String(doc.format)}`);
   return new Map(doc.entries);
 }
 
 export function encodeDelta(delta: StateDelta): string {
-  return JSON.stringify({ format: 'sluice.delta.v1', set: delta.set, del: delta.del } satisfies DeltaDocument);
+  return JSON.stringify({
+    format: 'sluice.delta.v1',
+    set: delta.set,
+    del: delta.del,
+  } satisfies DeltaDocument);
 }
 
 export function decodeDelta(text: string): StateDelta {

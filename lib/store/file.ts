@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
-import { CheckpointConflictError, StoreError, messageOf } from '../errors';
+import { CheckpointConflictError, messageOf, StoreError } from '../errors';
 import { applyDelta, decodeSnapshot, encodeSnapshot } from '../state/encoding';
 import type { StateDelta, StateEntries } from '../state/types';
 import type { CommitResult, Store } from './store';
@@ -96,7 +96,8 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     // Keep one older generation: a concurrent cold load may still be reading it.
     const { versions, snapshots } = await versionsIn(dir);
     const keepFrom = snapshots.at(-2) ?? 0;
-    for (const v of versions.filter((v) => v <= keepFrom)) await rm(join(dir, `v${pad(v)}.json`), { force: true });
+    for (const v of versions.filter((v) => v <= keepFrom))
+      await rm(join(dir, `v${pad(v)}.json`), { force: true });
     for (const s of snapshots.filter((s) => s < keepFrom)) {
       await rm(join(dir, `snapshot-${pad(s)}.json`), { force: true });
     }

@@ -34,7 +34,11 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
       const key = taskKey(request.task);
       const current = tasks.get(key);
       if ((current?.checkpoint.version ?? 0) !== request.expectedVersion) {
-        throw new CheckpointConflictError(key, request.expectedVersion, current ? copy(current.checkpoint) : null);
+        throw new CheckpointConflictError(
+          key,
+          request.expectedVersion,
+          current ? copy(current.checkpoint) : null,
+        );
       }
       const checkpoint: Checkpoint = {
         version: request.expectedVersion + 1,
@@ -46,7 +50,10 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
       const state = applyDelta(current?.state ?? new Map(), copy(request.delta));
       tasks.set(key, { checkpoint, state });
       const bytes = encodeDelta(request.delta).length + JSON.stringify(request.outbox).length;
-      return { checkpoint: copy(checkpoint), cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes } };
+      return {
+        checkpoint: copy(checkpoint),
+        cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes },
+      };
     },
     async list(fn?: string): Promise<TaskId[]> {
       return [...tasks.keys()].map(parseTaskKey).filter((t) => fn === undefined || t.fn === fn);

@@ -11,6 +11,7 @@ export function taskKey(task: TaskId): string {
 
 export function parseTaskKey(key: string): TaskId {
   const [fn, topic, partition] = key.split('/').map(decodeURIComponent);
-  if (fn === undefined || topic === undefined || partition === undefined) throw new Error(`not a task key: ${key}`);
+  if (fn === undefined || topic === undefined || partition === undefined)
+    throw new Error(`not a task key: ${key}`);
   return { fn, topic, partition: Number(partition) };
 }

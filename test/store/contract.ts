@@ -22,7 +22,11 @@ export function describeStore(name: string, createStore: () => Promise<Store> | 
       return store;
     }
     const task = (partition = 0): TaskId => ({ fn: `fn-${randomUUID()}`, topic: 'orders.v1-eu', partition });
-    const commit = (t: TaskId, expectedVersion: number, over: Partial<CommitRequest> = {}): CommitRequest => ({
+    const commit = (
+      t: TaskId,
+      expectedVersion: number,
+      over: Partial<CommitRequest> = {},
+    ): CommitRequest => ({
       task: t,
       expectedVersion,
       next: expectedVersion * 10 + 10,
@@ -49,7 +53,13 @@ export function describeStore(name: string, createStore: () => Promise<Store> | 
       const result = await store.commit(
         commit(t, 0, {
           next: 10,
-          delta: { set: [['counts/a', 1], ['total', { n: 1 }]], del: [] },
+          delta: {
+            set: [
+              ['counts/a', 1],
+              ['total', { n: 1 }],
+            ],
+            del: [],
+          },
           stateKeys: 2,
           outbox,
         }),
@@ -64,9 +74,21 @@ export function describeStore(name: string, createStore: () => Promise<Store> | 
     it('applies deltas across versions: sets, overwrites and deletes', async () => {
       const store = await open();
       const t = task();
-      await store.commit(commit(t, 0, { delta: { set: [['a', 1], ['b', 2]], del: [] } }));
+      await store.commit(
+        commit(t, 0, {
+          delta: {
+            set: [
+              ['a', 1],
+              ['b', 2],
+            ],
+            del: [],
+          },
+        }),
+      );
       await store.commit(commit(t, 1, { delta: { set: [['a', 5]], del: ['b'] } }));
-      const r = await store.commit(commit(t, 2, { delta: { set: [['c', [1, 'x', null]]], del: [] }, stateKeys: 2 }));
+      const r = await store.commit(
+        commit(t, 2, { delta: { set: [['c', [1, 'x', null]]], del: [] }, stateKeys: 2 }),
+      );
       expect(r.checkpoint.version).toBe(3);
       const loaded = await store.load(t);
       expect(Object.fromEntries(loaded?.state ?? [])).toEqual({ a: 5, c: [1, 'x', null] });

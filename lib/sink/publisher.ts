@@ -1,0 +1,21 @@
+import type { Outbox, OutboxMessage, TaskId } from '../checkpoint/checkpoint';
+import type { FaultInjector } from '../checkpoint/faults';
+import type { Sink } from './sink';
+
+export interface PublishRequest {
+  task: TaskId;
+  outbox: Outbox;
+  /** the outbox messages for this publisher's sinks only */
+  messages: OutboxMessage[];
+  sinks: Record<string, Sink>;
+  faults: FaultInjector;
+}
+
+/**
+ * Delivers committed outbox messages of one sink kind. Must be idempotent per
+ * (task, outbox.endOffset): the same outbox is flushed again after a crash.
+ */
+export interface OutboxPublisher {
+  publish(request: PublishRequest): Promise<void>;
+  close(): Promise<void>;
+}

@@ -35,5 +35,7 @@ export function defineFunction<
 >(config: FunctionConfig<K, V, S, Sinks>): KafkaHandler {
   // Generic parameters only type the user's code; validation works on the erased shape.
   const definition = validateDefinition(config as unknown as Parameters<typeof validateDefinition>[0]);
-  return createHandler(definition, () => runtimeFromEnv());
+  return createHandler(definition, () => runtimeFromEnv(), {
+    reportBatchItemFailures: process.env.SLUICE_REPORT_BATCH_ITEM_FAILURES === 'true',
+  });
 }

@@ -17,9 +17,28 @@ export interface LambdaContext {
  */
 export const MIN_REMAINING_MS = 3_000;
 
-export type KafkaHandler = ((event: unknown, context?: LambdaContext) => Promise<void>) & {
+/**
+ * Lambda's partial batch response for Kafka event source mappings with
+ * `FunctionResponseTypes: [ReportBatchItemFailures]`: each failed partition names the first
+ * offset to redeliver; Lambda retries from there and treats the rest as done.
+ */
+export interface BatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: { partition: string; offset: number } }>;
+}
+
+export type KafkaHandler = ((event: unknown, context?: LambdaContext) => Promise<BatchResponse | undefined>) & {
   readonly definition: FunctionDefinition;
 };
+
+export interface HandlerOptions {
+  /**
+   * Report failed partitions instead of failing the invocation. Only safe when the event
+   * source mapping has ReportBatchItemFailures on (otherwise Lambda would treat the response
+   * as success and skip the failed records): set SLUICE_REPORT_BATCH_ITEM_FAILURES=true
+   * together with it.
+   */
+  reportBatchItemFailures?: boolean;
+}
 
 /** One or more partition batches of an invocation failed; the others were committed. */
 export class BatchFailedError extends SluiceError {
@@ -43,9 +62,10 @@ export class BatchFailedError extends SluiceError {
 export function createHandler(
   definition: FunctionDefinition,
   getRuntime: () => Promise<Runtime>,
+  options: HandlerOptions = {},
 ): KafkaHandler {
   let runtime: Promise<Runtime> | undefined;
-  const handler = async (event: unknown, context?: LambdaContext): Promise<void> => {
+  const handler = async (event: unknown, context?: LambdaContext): Promise<BatchResponse | undefined> => {
     runtime ??= getRuntime().catch((error: unknown) => {
       runtime = undefined;
       throw error;
@@ -74,7 +94,20 @@ export function createHandler(
         : [],
     );
     for (const r of results) if (r.status === 'fulfilled') logOutcome(log, r.value);
-    if (failures.length > 0) throw new BatchFailedError(definition.name, failures);
+    if (failures.length === 0) return;
+    const error = new BatchFailedError(definition.name, failures);
+    if (!options.reportBatchItemFailures) throw error;
+    log.error(error.message, { code: error.code });
+    // A failed batch committed nothing past its first record (or everything, if only publishing
+    // failed; then the redelivered records are skipped), so redeliver from its first record.
+    return {
+      batchItemFailures: failures.map((f) => {
+        const batch = decoded.batches.find((b) => b.topic === f.topic && b.partition === f.partition)!;
+        return {
+          itemIdentifier: { partition: `${f.topic}-${f.partition}`, offset: batch.records[0]?.offset ?? 0 },
+        };
+      }),
+    };
   };
   return Object.assign(handler, { definition });
 }

@@ -2,7 +2,13 @@ import type { Checkpoint, TaskId } from '../checkpoint/checkpoint';
 import type { Publishers } from '../checkpoint/publish';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
-import { createHandler, type KafkaHandler, type LambdaContext } from '../function/handler';
+import {
+  type BatchResponse,
+  createHandler,
+  type HandlerOptions,
+  type KafkaHandler,
+  type LambdaContext,
+} from '../function/handler';
 import { createRuntime, type Runtime } from '../function/runtime';
 import { type Logger, silentLogger } from '../log';
 import type { Json } from '../state/types';
@@ -31,6 +37,7 @@ export interface HarnessOptions {
   /** replaces the in-memory publishers (e.g. the real Kafka publisher in integration tests) */
   publishers?: Publishers;
   eventSource?: EventSource;
+  handler?: HandlerOptions;
   log?: Logger;
   now?: () => number;
 }
@@ -88,7 +95,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       faults: faults.inject,
     });
     const started = runtime;
-    current = createHandler(definition, async () => started);
+    current = createHandler(definition, async () => started, options.handler);
   }
   start();
 
@@ -124,16 +131,16 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       });
     },
     /** Invokes the handler with the event for these records. */
-    async invoke(records: TestRecord[], context?: LambdaContext): Promise<void> {
+    async invoke(records: TestRecord[], context?: LambdaContext): Promise<BatchResponse | undefined> {
       return api.invokeEvent(api.event(records), context);
     },
     /** Invokes the handler with an event as Lambda would deliver it (JSON round trip included). */
-    async invokeEvent(event: unknown, context?: LambdaContext): Promise<void> {
+    async invokeEvent(event: unknown, context?: LambdaContext): Promise<BatchResponse | undefined> {
       lastEvent = event;
-      await current(JSON.parse(JSON.stringify(event)), context);
+      return current(JSON.parse(JSON.stringify(event)), context);
     },
     /** Delivers the last event again, as Lambda does after a failed invocation. */
-    async retry(context?: LambdaContext): Promise<void> {
+    async retry(context?: LambdaContext): Promise<BatchResponse | undefined> {
       return api.invokeEvent(lastEvent, context);
     },
     /** Crashes at `point` the next time it is reached (for `partition`, `times` times). */

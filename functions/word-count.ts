@@ -1,12 +1,12 @@
 import { defineFunction, kafkaSink, serde, state } from '../lib';
 
 /**
- * Counts words of the sentences on `sentences`, exactly once, and emits each running count to
+ * Counts words of the strings on `test`, exactly once, and emits each running count to
  * `word-counts` (keyed by word, so a word's counts stay in order on one partition).
  */
 export const handler = defineFunction({
   name: 'word-count',
-  source: { topic: 'sentences', value: serde.string() },
+  source: { topic: 'test', value: serde.string() },
   state: { counts: state.map<number>() },
   sinks: {
     counts: kafkaSink({ topic: 'word-counts', value: serde.json<{ word: string; count: number }>() }),

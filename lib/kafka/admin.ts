@@ -1,0 +1,77 @@
+import type { Admin } from 'kafkajs';
+import { lazy } from './lazy';
+
+/** The admin operations Sluice and its tests need. Connects on first use. */
+export interface KafkaAdmin {
+  /** Creates a topic and waits for partition leaders; false when it already existed. */
+  createTopic(
+    topic: string,
+    options?: { partitions?: number; replicationFactor?: number; configs?: Record<string, string> },
+  ): Promise<boolean>;
+  deleteTopics(topics: string[]): Promise<void>;
+  describeCluster(): Promise<{
+    clusterId: string;
+    controller: number | null;
+    brokers: Array<{ nodeId: number; host: string; port: number }>;
+  }>;
+  /** Partition ids of a topic, ascending. */
+  partitions(topic: string): Promise<number[]>;
+  /** Low and high watermark per partition. */
+  watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
+  /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
+  disconnect(): Promise<void>;
+}
+
+export function wrapAdmin(admin: Admin): KafkaAdmin {
+  const connected = lazy(() => admin.connect());
+  return {
+    async createTopic(topic, options = {}) {
+      await connected.get();
+      return admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: options.partitions ?? 1,
+            ...(options.replicationFactor !== undefined && { replicationFactor: options.replicationFactor }),
+            configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    },
+    async deleteTopics(topics) {
+      await connected.get();
+      await admin.deleteTopics({ topics });
+    },
+    async describeCluster() {
+      await connected.get();
+      const cluster = await admin.describeCluster();
+      return {
+        clusterId: cluster.clusterId,
+        controller: cluster.controller,
+        brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+      };
+    },
+    async partitions(topic) {
+      await connected.get();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    },
+    async watermarks(topic) {
+      await connected.get();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
+    },
+    async committedOffsets(groupId, topic) {
+      await connected.get();
+      const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map(
+        (result?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : null]),
+      );
+    },
+    async disconnect() {
+      await connected.reset(() => admin.disconnect());
+    },
+  };
+}

@@ -57,12 +57,24 @@ export function createCoordinator(deps: CoordinatorDeps) {
     return entry;
   }
 
-  async function flush(definition: FunctionDefinition, task: TaskId, entry: WarmTask, outbox: Outbox | null) {
+  async function flush(
+    definition: FunctionDefinition,
+    task: TaskId,
+    entry: WarmTask,
+    outbox: Outbox | null,
+    recovery: boolean,
+  ) {
     if (outbox === null || outbox.messages.length === 0) {
       entry.outboxPublished = true;
       return;
     }
-    await publishOutbox(deps.publishers, { task, outbox, sinks: definition.sinks, faults: deps.faults });
+    await publishOutbox(deps.publishers, {
+      task,
+      outbox,
+      sinks: definition.sinks,
+      faults: deps.faults,
+      recovery,
+    });
     entry.outboxPublished = true;
   }
 
@@ -75,7 +87,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await deps.faults('after-load', task);
 
       // 2. Flush the outbox of the last commit if this process has not published it.
-      if (!entry.outboxPublished) await flush(definition, task, entry, entry.checkpoint.outbox);
+      if (!entry.outboxPublished) await flush(definition, task, entry, entry.checkpoint.outbox, true);
       await deps.faults('after-flush', task);
 
       // 3. Skip what was applied before.
@@ -119,7 +131,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await deps.faults('after-commit', task);
 
       // 6. Publish; if this fails, step 2 of the next call repeats it.
-      await flush(definition, task, entry, outbox);
+      await flush(definition, task, entry, outbox, false);
       await deps.faults('after-publish', task);
 
       // 7. Return: the trigger commits its consumer offset.

@@ -13,7 +13,13 @@ export type Publishers = Record<string, OutboxPublisher>;
  */
 export async function publishOutbox(
   publishers: Publishers,
-  request: { task: TaskId; outbox: Outbox; sinks: Record<string, Sink>; faults: FaultInjector },
+  request: {
+    task: TaskId;
+    outbox: Outbox;
+    sinks: Record<string, Sink>;
+    faults: FaultInjector;
+    recovery?: boolean;
+  },
 ): Promise<void> {
   const byKind = new Map<string, OutboxMessage[]>();
   for (const message of request.outbox.messages) {

@@ -9,6 +9,11 @@ export interface PublishRequest {
   messages: OutboxMessage[];
   sinks: Record<string, Sink>;
   faults: FaultInjector;
+  /**
+   * True when flushing the outbox of an earlier commit found at load (step 2), which this
+   * process cannot know was published: non-idempotent publishers (logs) mark such output.
+   */
+  recovery?: boolean;
 }
 
 /**

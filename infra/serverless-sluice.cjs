@@ -1,0 +1,248 @@
+'use strict';
+
+/**
+ * Serverless plugin: Kafka error handling for Sluice functions.
+ *
+ * osls's `msk` event schema rejects error-handling keys, so they live in
+ * `custom.sluice.functions.<function>` (the local trigger emulator reads the same section):
+ *
+ *   custom:
+ *     sluice:
+ *       functions:
+ *         word-count:
+ *           maximumRetryAttempts: 5            # -> MaximumRetryAttempts (-1 = infinite, 0..10000)
+ *           maximumRecordAgeInSeconds: 3600    # -> MaximumRecordAgeInSeconds (-1, 60..604800)
+ *           bisectBatchOnFunctionError: true   # -> BisectBatchOnFunctionError
+ *           reportBatchItemFailures: true      # -> FunctionResponseTypes: [ReportBatchItemFailures]
+ *                                              #    + SLUICE_REPORT_BATCH_ITEM_FAILURES=true
+ *           onFailureTopic: word-count-errors  # -> DestinationConfig.OnFailure.Destination kafka://...
+ *
+ * After `package:compileEvents` it sets these CloudFormation properties on every
+ * AWS::Lambda::EventSourceMapping of the function (`msk` or `kafka` events). Lambda accepts them
+ * on Kafka event source mappings only in provisioned mode (ProvisionedPollerConfig), so a
+ * mapping without `provisionedPollerConfig` is an error here rather than at deploy time:
+ * - https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html
+ * - https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html
+ *   ("Provisioned mode required"; same cluster; not one of the source topics)
+ * - https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html
+ *
+ * The function's SLUICE_REPORT_BATCH_ITEM_FAILURES is set exactly when reportBatchItemFailures is
+ * on: the handler then answers with partial batch responses, which Lambda only honours with
+ * FunctionResponseTypes set (otherwise it would take them for success and skip the records).
+ */
+
+const OPTION_KEYS = [
+  'maximumRetryAttempts',
+  'maximumRecordAgeInSeconds',
+  'bisectBatchOnFunctionError',
+  'reportBatchItemFailures',
+  'onFailureTopic',
+];
+const SECTION_KEYS = ['functions'];
+const ESM_TYPE = 'AWS::Lambda::EventSourceMapping';
+const REPORT_ENV = 'SLUICE_REPORT_BATCH_ITEM_FAILURES';
+/** Lambda's documented ranges for Kafka event source mappings. */
+const RETRY_RANGE = [0, 10_000];
+const RECORD_AGE_RANGE = [60, 604_800];
+/** Kafka's legal topic names. */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Validates `custom.sluice` against the service's functions; returns the options per function.
+ * Throws an Error whose message names the setting to fix.
+ *
+ * @param {unknown} section `custom.sluice` (may be undefined)
+ * @param {string[]} functionNames the service's function names
+ * @returns {Map<string, Record<string, unknown>>}
+ */
+function validateSluiceSection(section, functionNames) {
+  const where = 'custom.sluice';
+  const result = new Map();
+  if (section === undefined || section === null) return result;
+  if (!isPlainObject(section)) throw new Error(`${where} must be an object with a "functions" map`);
+  for (const key of Object.keys(section)) {
+    if (!SECTION_KEYS.includes(key)) {
+      throw new Error(`${where}.${key} is not a Sluice setting; allowed: ${SECTION_KEYS.join(', ')}`);
+    }
+  }
+  const functions = section.functions ?? {};
+  if (!isPlainObject(functions)) throw new Error(`${where}.functions must map function names to options`);
+  for (const [name, options] of Object.entries(functions)) {
+    const at = `${where}.functions.${name}`;
+    if (!functionNames.includes(name)) {
+      throw new Error(
+        `${at}: there is no function "${name}" in this service (functions: ${functionNames.join(', ') || 'none'})`,
+      );
+    }
+    if (!isPlainObject(options)) throw new Error(`${at} must be an object of ${OPTION_KEYS.join(', ')}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) {
+        throw new Error(`${at}.${key} is not a Sluice option; allowed: ${OPTION_KEYS.join(', ')}`);
+      }
+    }
+    checkInteger(options.maximumRetryAttempts, `${at}.maximumRetryAttempts`, RETRY_RANGE);
+    checkInteger(options.maximumRecordAgeInSeconds, `${at}.maximumRecordAgeInSeconds`, RECORD_AGE_RANGE);
+    checkBoolean(options.bisectBatchOnFunctionError, `${at}.bisectBatchOnFunctionError`);
+    checkBoolean(options.reportBatchItemFailures, `${at}.reportBatchItemFailures`);
+    if (options.onFailureTopic !== undefined) {
+      const topic = options.onFailureTopic;
+      if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) {
+        throw new Error(
+          `${at}.onFailureTopic must be a Kafka topic name (letters, digits, ".", "_", "-"), got ${JSON.stringify(topic)}; ` +
+            'give the bare name: the plugin writes kafka://<topic>',
+        );
+      }
+    }
+    result.set(name, options);
+  }
+  return result;
+}
+
+/**
+ * Applies validated options to the compiled template: event source mapping properties and the
+ * function's SLUICE_REPORT_BATCH_ITEM_FAILURES. Returns the logical ids of the mappings it changed.
+ *
+ * @param {{ Resources?: Record<string, any> }} template compiled CloudFormation template (mutated)
+ * @param {Map<string, Record<string, unknown>>} optionsByFunction from validateSluiceSection
+ * @param {{ lambdaLogicalId: (name: string) => string,
+ *           declaredEnvironment?: Record<string, Record<string, unknown>> }} service
+ *   the provider's naming, and each function's environment as written in serverless.yml
+ *   (provider-level merged in), to refuse a hand-set SLUICE_REPORT_BATCH_ITEM_FAILURES
+ */
+function applyToTemplate(template, optionsByFunction, { lambdaLogicalId, declaredEnvironment = {} }) {
+  const resources = template.Resources ?? {};
+  for (const [name, environment] of Object.entries(declaredEnvironment)) {
+    if (environment?.[REPORT_ENV] !== undefined) {
+      throw new Error(
+        `${REPORT_ENV} is set by hand for function "${name}": remove it and set ` +
+          `custom.sluice.functions.${name}.reportBatchItemFailures instead (the variable must match the ` +
+          "trigger's FunctionResponseTypes, or Lambda would take reported failures for success)",
+      );
+    }
+  }
+  const changed = [];
+  for (const [name, options] of optionsByFunction) {
+    const at = `custom.sluice.functions.${name}`;
+    const functionId = lambdaLogicalId(name);
+    const mappings = Object.entries(resources).filter(
+      ([, resource]) =>
+        resource?.Type === ESM_TYPE && referencesFunction(resource.Properties?.FunctionName, functionId),
+    );
+    if (mappings.length === 0) {
+      throw new Error(
+        `${at}: function "${name}" has no msk or kafka event, so there is no trigger to configure`,
+      );
+    }
+    for (const [logicalId, resource] of mappings) {
+      const properties = resource.Properties;
+      if (!Array.isArray(properties.Topics)) {
+        throw new Error(`${at}: ${logicalId} is not a Kafka event source mapping (it has no Topics)`);
+      }
+      const wanted = OPTION_KEYS.filter((key) => options[key] !== undefined && options[key] !== false);
+      if (wanted.length > 0 && !properties.ProvisionedPollerConfig) {
+        throw new Error(
+          `${at}: ${wanted.join(', ')} need(s) provisioned mode on the Kafka trigger: add ` +
+            'provisionedPollerConfig: { minimumPollers: 1, maximumPollers: <n> } to the msk/kafka event of ' +
+            `function "${name}" (Lambda accepts Kafka error handling and Kafka on-failure destinations only in ` +
+            'provisioned mode)',
+        );
+      }
+      if (options.maximumRetryAttempts !== undefined)
+        properties.MaximumRetryAttempts = options.maximumRetryAttempts;
+      if (options.maximumRecordAgeInSeconds !== undefined) {
+        properties.MaximumRecordAgeInSeconds = options.maximumRecordAgeInSeconds;
+      }
+      if (options.bisectBatchOnFunctionError !== undefined) {
+        properties.BisectBatchOnFunctionError = options.bisectBatchOnFunctionError;
+      }
+      if (options.reportBatchItemFailures === true)
+        properties.FunctionResponseTypes = ['ReportBatchItemFailures'];
+      if (options.onFailureTopic !== undefined) {
+        if (properties.Topics.includes(options.onFailureTopic)) {
+          throw new Error(
+            `${at}.onFailureTopic "${options.onFailureTopic}" is the trigger's own topic: Lambda refuses a ` +
+              'destination equal to a source topic (it would loop); choose another topic',
+          );
+        }
+        if (properties.DestinationConfig?.OnFailure) {
+          throw new Error(
+            `${at}.onFailureTopic: trigger ${logicalId} already has an on-failure destination ` +
+              '(onFailureDestination on the kafka event): keep one of them',
+          );
+        }
+        properties.DestinationConfig = { OnFailure: { Destination: `kafka://${options.onFailureTopic}` } };
+      }
+      changed.push(logicalId);
+    }
+    if (options.reportBatchItemFailures === true) {
+      const lambda = resources[functionId];
+      if (!lambda?.Properties) throw new Error(`${at}: the compiled template has no ${functionId}`);
+      lambda.Properties.Environment ??= {};
+      lambda.Properties.Environment.Variables ??= {};
+      lambda.Properties.Environment.Variables[REPORT_ENV] = 'true';
+    }
+  }
+  return changed;
+}
+
+class ServerlessSluicePlugin {
+  constructor(serverless, _options, { log } = {}) {
+    this.serverless = serverless;
+    this.log = log;
+    this.hooks = {
+      'after:package:compileEvents': () => this.apply(),
+    };
+  }
+
+  apply() {
+    const service = this.serverless.service;
+    const provider = this.serverless.getProvider('aws');
+    const names = service.getAllFunctions();
+    try {
+      const optionsByFunction = validateSluiceSection(service.custom?.sluice, names);
+      const declaredEnvironment = {};
+      for (const name of names) {
+        declaredEnvironment[name] = {
+          ...(service.provider.environment ?? {}),
+          ...(service.getFunction(name).environment ?? {}),
+        };
+      }
+      const changed = applyToTemplate(service.provider.compiledCloudFormationTemplate, optionsByFunction, {
+        lambdaLogicalId: (name) => provider.naming.getLambdaLogicalId(name),
+        declaredEnvironment,
+      });
+      this.log?.verbose?.(`Sluice: error handling set on ${changed.length} Kafka event source mapping(s)`);
+    } catch (error) {
+      throw new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG');
+    }
+  }
+}
+
+/** `Fn::GetAtt: [<id>, Arn]`, or osls's alias form `Fn::Join: [':', [<GetAtt>, alias]]`. */
+function referencesFunction(functionName, functionId) {
+  return JSON.stringify(functionName ?? null).includes(`"${functionId}"`);
+}
+
+function checkInteger(value, where, [min, max]) {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || (value !== -1 && (value < min || value > max))) {
+    throw new Error(
+      `${where} must be -1 (infinite) or an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function checkBoolean(value, where) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new Error(`${where} must be true or false, got ${JSON.stringify(value)}`);
+  }
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+module.exports = ServerlessSluicePlugin;
+module.exports.validateSluiceSection = validateSluiceSection;
+module.exports.applyToTemplate = applyToTemplate;
+module.exports.OPTION_KEYS = OPTION_KEYS;

@@ -1,0 +1,56 @@
+import type { TaskId } from '../checkpoint/checkpoint';
+import type { KafkaAdmin } from '../kafka/admin';
+import type { TransactionOffsets } from '../kafka/messages';
+
+/**
+ * The outbox marker (DESIGN section 5): the committed offset of consumer group
+ * `sluice.<function>.outbox` for the SOURCE topic-partition of a task. Each outbox transaction
+ * commits `endOffset + 1` to it together with the outputs, so "marker >= endOffset + 1" means
+ * "this outbox (or a later one) was published". Outboxes of a task are published in commit order,
+ * so the marker only moves forward.
+ *
+ * The group never has members: its offsets are only written by transactions (TxnOffsetCommit).
+ * Caveat: the broker expires offsets of a member-less group `offsets.retention.minutes` after
+ * their last commit (7 days by default), and an expired marker reads as "not published".
+ */
+export function outboxGroupId(fn: string): string {
+  return `sluice.${fn}.outbox`;
+}
+
+/** The transactional id of a task's producer: one per partition task, stable across processes. */
+export function transactionalIdOf(task: TaskId): string {
+  return `sluice.${task.fn}.${task.topic}.${task.partition}`;
+}
+
+/** The offset to commit for an outbox whose batch ended at `endOffset` (Kafka: last + 1). */
+export function markerOffset(endOffset: number): number {
+  return endOffset + 1;
+}
+
+/** Whether a marker (null: none committed) shows the outbox ending at `endOffset` as published. */
+export function isPublished(marker: number | null, endOffset: number): boolean {
+  return marker !== null && marker >= markerOffset(endOffset);
+}
+
+/** The `sendOffsets` argument that moves a task's marker past `endOffset`. */
+export function markerOffsets(task: TaskId, endOffset: number): TransactionOffsets {
+  return {
+    consumerGroupId: outboxGroupId(task.fn),
+    topics: [
+      {
+        topic: task.topic,
+        partitions: [{ partition: task.partition, offset: markerOffset(endOffset) }],
+      },
+    ],
+  };
+}
+
+/**
+ * Reads a task's marker: one OffsetFetch (plus a FindCoordinator and topic metadata the client
+ * caches). Only meaningful after the task's producer was initialised: init completes or aborts
+ * any transaction still writing the marker, so what is read is settled.
+ */
+export async function readOutboxMarker(admin: KafkaAdmin, task: TaskId): Promise<number | null> {
+  const offsets = await admin.committedOffsets(outboxGroupId(task.fn), task.topic);
+  return offsets.get(task.partition) ?? null;
+}

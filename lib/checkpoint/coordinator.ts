@@ -16,7 +16,17 @@ export interface CoordinatorDeps {
   now: () => number;
   log: Logger;
   faults: FaultInjector;
+  /**
+   * How long the publish marker of an outbox is known to last. The Kafka marker is an offset of
+   * a group without members, which the broker drops `offsets.retention.minutes` after its commit
+   * (7 days by default). An outbox found at a cold start that was committed longer ago than this
+   * may have lost its marker, so re-publishing it could duplicate; it is assumed published.
+   */
+  outboxMarkerRetentionMs?: number;
 }
+
+/** Kafka's default `offsets.retention.minutes` (10080), less an hour of margin. */
+export const DEFAULT_OUTBOX_MARKER_RETENTION_MS = (10_080 - 60) * 60_000;
 
 export interface BatchOutcome {
   task: TaskId;
@@ -87,7 +97,21 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await deps.faults('after-load', task);
 
       // 2. Flush the outbox of the last commit if this process has not published it.
-      if (!entry.outboxPublished) await flush(definition, task, entry, entry.checkpoint.outbox, true);
+      if (!entry.outboxPublished) {
+        const age = deps.now() - entry.checkpoint.committedAt;
+        const retention = deps.outboxMarkerRetentionMs ?? DEFAULT_OUTBOX_MARKER_RETENTION_MS;
+        if (entry.checkpoint.outbox && age > retention) {
+          deps.log.warn('outbox older than the outbox marker retention: assuming it was published', {
+            task: key,
+            committedAt: new Date(entry.checkpoint.committedAt).toISOString(),
+            endOffset: entry.checkpoint.outbox.endOffset,
+            setting: 'SLUICE_OUTBOX_MARKER_RETENTION_MINUTES (match the broker offsets.retention.minutes)',
+          });
+          entry.outboxPublished = true;
+        } else {
+          await flush(definition, task, entry, entry.checkpoint.outbox, true);
+        }
+      }
       await deps.faults('after-flush', task);
 
       // 3. Skip what was applied before.

@@ -27,7 +27,7 @@ export async function publishOutbox(
     if (kind === undefined) {
       throw new PublishError(
         `outbox of ${request.task.fn} holds output for sink "${message.sink}", which the function no longer declares; ` +
-          'restore the sink, or clear the outbox with `sluice outbox clear`',
+          'restore the sink in the definition so these committed outputs can be published',
       );
     }
     byKind.set(kind, [...(byKind.get(kind) ?? []), message]);

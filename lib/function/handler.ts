@@ -26,7 +26,10 @@ export interface BatchResponse {
   batchItemFailures: Array<{ itemIdentifier: { partition: string; offset: number } }>;
 }
 
-export type KafkaHandler = ((event: unknown, context?: LambdaContext) => Promise<BatchResponse | undefined>) & {
+export type KafkaHandler = ((
+  event: unknown,
+  context?: LambdaContext,
+) => Promise<BatchResponse | undefined>) & {
   readonly definition: FunctionDefinition;
 };
 

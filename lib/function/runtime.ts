@@ -1,6 +1,7 @@
 import { type Coordinator, createCoordinator } from '../checkpoint/coordinator';
 import { type FaultInjector, noFaults } from '../checkpoint/faults';
 import type { Publishers } from '../checkpoint/publish';
+import { ConfigError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { createLogPublisher } from '../sink/log-publisher';
 import { storeFromEnv } from '../store/from-env';
@@ -21,6 +22,7 @@ export interface RuntimeDeps {
   log?: Logger;
   now?: () => number;
   faults?: FaultInjector;
+  outboxMarkerRetentionMs?: number;
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
@@ -32,6 +34,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     log,
     now: deps.now ?? Date.now,
     faults: deps.faults ?? noFaults,
+    outboxMarkerRetentionMs: deps.outboxMarkerRetentionMs,
   });
   return {
     store: deps.store,
@@ -48,5 +51,23 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 /** The runtime of a deployed or emulated handler: store and publishers from the environment. */
 export async function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const { kafkaPublishersFromEnv } = await import('../sink/kafka-from-env');
-  return createRuntime({ store: await storeFromEnv(env), publishers: await kafkaPublishersFromEnv(env) });
+  return createRuntime({
+    store: await storeFromEnv(env),
+    publishers: await kafkaPublishersFromEnv(env),
+    outboxMarkerRetentionMs: outboxMarkerRetentionFromEnv(env),
+  });
+}
+
+/** SLUICE_OUTBOX_MARKER_RETENTION_MINUTES: set it to the broker's offsets.retention.minutes. */
+export function outboxMarkerRetentionFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.SLUICE_OUTBOX_MARKER_RETENTION_MINUTES;
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes < 120) {
+    throw new ConfigError(
+      `SLUICE_OUTBOX_MARKER_RETENTION_MINUTES must be a whole number of minutes >= 120 (the broker's ` +
+        `offsets.retention.minutes), got "${text}"`,
+    );
+  }
+  return (minutes - 60) * 60_000;
 }

@@ -40,6 +40,7 @@ export interface HarnessOptions {
   handler?: HandlerOptions;
   log?: Logger;
   now?: () => number;
+  outboxMarkerRetentionMs?: number;
 }
 
 interface Shared {
@@ -93,6 +94,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       log: options.log ?? silentLogger,
       now: options.now,
       faults: faults.inject,
+      outboxMarkerRetentionMs: options.outboxMarkerRetentionMs,
     });
     const started = runtime;
     current = createHandler(definition, async () => started, options.handler);

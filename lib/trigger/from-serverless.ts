@@ -1,0 +1,160 @@
+/**
+ * `sluice dev` in one call: read serverless.yml, load (or bundle) each function with Kafka
+ * events, start the emulator.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../errors';
+import type { KafkaHandler } from '../function/handler';
+import { kafkaConfigFromEnv } from '../kafka/config';
+import { bundleChildRunner, bundleFunction } from './bundle';
+import { createChildProcessInvoker } from './child-invoker';
+import { type EmulatedFunction, type Emulator, type EmulatorOptions, startEmulator } from './emulator';
+import { createInProcessInvoker, type Invoker, type LambdaFunction } from './invoker';
+import { loadServerlessConfig, type ServerlessConfig, type ServerlessFunction } from './serverless-config';
+
+export type InvokeMode = 'bundle' | 'in-process';
+
+export interface ServerlessEmulatorOptions extends Omit<EmulatorOptions, 'functions'> {
+  /** serverless.yml (default `<cwd>/serverless.yml`). */
+  config?: string;
+  cwd?: string;
+  stage?: string;
+  /** Only these functions (their keys under `functions:`). */
+  only?: string[];
+  /**
+   * `bundle` (default): each function's esbuild bundle runs in a child process with the
+   * function's environment, so what runs is what deploys. `in-process`: the handler module is
+   * imported here (faster to start); the function's environment then reaches the Sluice
+   * runtime (store, publishers), but module-level reads of `process.env` see this process's.
+   */
+  mode?: InvokeMode;
+  /** Where bundles go (default `<cwd>/.sluice/bundles`). */
+  bundleDir?: string;
+  /** Lines printed by a function's child process (default: passed through). */
+  onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void;
+  /** Progress while preparing (bundling...). */
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * @example
+ * const emulator = await startEmulatorFromServerless({ onProgress: console.error });
+ * for (const warning of emulator.config.warnings) console.warn(warning);
+ * process.once('SIGINT', () => void emulator.stop());
+ * await emulator.done;
+ */
+export async function startEmulatorFromServerless(
+  options: ServerlessEmulatorOptions = {},
+): Promise<Emulator & { config: ServerlessConfig }> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const config = await loadServerlessConfig(resolve(cwd, options.config ?? 'serverless.yml'), {
+    env,
+    stage: options.stage,
+  });
+  const functions = await prepareFunctions(config, { ...options, cwd, env });
+  const emulator = await startEmulator({
+    ...options,
+    env,
+    functions,
+    region: options.region ?? config.region,
+  });
+  return Object.assign(emulator, { config });
+}
+
+/** Builds an invoker per function of `config` (bundling them in `bundle` mode). */
+export async function prepareFunctions(
+  config: ServerlessConfig,
+  options: ServerlessEmulatorOptions & { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<EmulatedFunction[]> {
+  const selected = config.functions.filter((fn) => !options.only || options.only.includes(fn.name));
+  for (const name of options.only ?? []) {
+    if (!config.functions.some((fn) => fn.name === name)) {
+      throw new ConfigError(
+        `no function "${name}" with an enabled msk/kafka event in serverless.yml (have: ${config.functions.map((f) => f.name).join(', ') || 'none'})`,
+      );
+    }
+  }
+  const brokers = (options.brokers ?? options.kafka?.brokers ?? kafkaConfigFromEnv(options.env).brokers).join(
+    ',',
+  );
+  const mode = options.mode ?? 'bundle';
+  const bundleDir = resolve(options.cwd, options.bundleDir ?? join('.sluice', 'bundles'));
+  const runner = mode === 'bundle' ? await bundleChildRunner(bundleDir) : '';
+  const prepared: EmulatedFunction[] = [];
+  try {
+    for (const fn of selected) {
+      const entry = handlerFile(config.dir, fn);
+      const report = fn.triggers.some((t) => t.reportBatchItemFailures);
+      // What the deployed function sees (plus the local broker), so it behaves the same here.
+      const fnEnv: NodeJS.ProcessEnv = {
+        ...options.env,
+        ...fn.environment,
+        SLUICE_KAFKA_BROKERS: brokers,
+        SLUICE_REPORT_BATCH_ITEM_FAILURES: String(report),
+      };
+      let invoker: Invoker;
+      if (mode === 'bundle') {
+        options.onProgress?.(`bundling ${fn.name} (${entry})`);
+        const bundle = await bundleFunction({
+          entry,
+          outFile: join(bundleDir, `${fn.name}.${config.esbuild.format === 'esm' ? 'mjs' : 'cjs'}`),
+          format: config.esbuild.format,
+          external: config.esbuild.external,
+          cwd: config.dir,
+        });
+        invoker = createChildProcessInvoker({
+          functionName: fn.lambdaName,
+          bundle,
+          exportName: fn.handler.export,
+          runner,
+          env: fnEnv,
+          region: config.region,
+          onOutput: options.onOutput && ((line, stream) => options.onOutput?.(fn.name, line, stream)),
+        });
+      } else {
+        const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+        const handler = module[fn.handler.export];
+        if (typeof handler !== 'function') {
+          throw new ConfigError(
+            `functions.${fn.name}.handler: ${entry} does not export a function "${fn.handler.export}"`,
+          );
+        }
+        invoker = createInProcessInvoker(handler as KafkaHandler | LambdaFunction, {
+          functionName: fn.lambdaName,
+          reportBatchItemFailures: report,
+          env: fnEnv,
+          region: config.region,
+        });
+      }
+      const emulated: EmulatedFunction = {
+        name: fn.name,
+        lambdaName: fn.lambdaName,
+        invoker,
+        triggers: fn.triggers,
+        timeoutMs: fn.timeoutMs,
+      };
+      if (fn.maxConcurrency !== undefined) emulated.maxConcurrency = fn.maxConcurrency;
+      prepared.push(emulated);
+    }
+  } catch (error) {
+    await Promise.allSettled(prepared.map((fn) => fn.invoker.close()));
+    throw error;
+  }
+  return prepared;
+}
+
+const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+function handlerFile(dir: string, fn: ServerlessFunction): string {
+  const base = resolve(dir, fn.handler.module);
+  const found = EXTENSIONS.map((ext) => base + ext).find((file) => existsSync(file));
+  if (!found) {
+    throw new ConfigError(
+      `functions.${fn.name}.handler: no ${fn.handler.module}{${EXTENSIONS.join(',')}} next to serverless.yml (${dir})`,
+    );
+  }
+  return found;
+}

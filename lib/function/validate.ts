@@ -4,7 +4,8 @@ import type { StateSpec } from '../state/spec';
 import { isSerde, serde } from './serde';
 import type { FunctionConfig, FunctionDefinition } from './types';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// No '.': it separates the parts of transactional ids (`sluice.<fn>.<topic>.<partition>`).
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const STATE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function rejectUnknown(where: string, value: object, allowed: readonly string[]): void {
@@ -27,7 +28,7 @@ export function validateDefinition(
   rejectUnknown(where, config, ['name', 'source', 'state', 'sinks', 'process']);
   if (typeof config.name !== 'string' || !NAME.test(config.name)) {
     throw new ConfigError(
-      `${where}: name is required: 1-64 letters, digits, '.', '_' or '-' (it names checkpoints and Kafka transactional ids)`,
+      `${where}: name is required: 1-64 letters, digits, '_' or '-' (it names checkpoints and Kafka transactional ids)`,
     );
   }
   const source = config.source as FunctionConfig<unknown, unknown, never, never>['source'] | undefined;

@@ -22,7 +22,14 @@ export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     );
   }
   if (kind === 'memory') return createMemoryStore();
-  if (kind === 'file') return createFileStore(env.SLUICE_STORE_DIR ?? '.sluice/checkpoints');
+  if (kind === 'file') {
+    if (env.SLUICE_STORE_DIR === '') {
+      throw new ConfigError(
+        'SLUICE_STORE_DIR is set but empty: unset it (default .sluice/checkpoints) or name a directory',
+      );
+    }
+    return createFileStore(env.SLUICE_STORE_DIR ?? '.sluice/checkpoints');
+  }
   const { awsStoreFromEnv } = await import('./aws');
   return awsStoreFromEnv(env);
 }

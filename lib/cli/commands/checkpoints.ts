@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { action, type CliContext, type CommandEnv } from '../context';
+import { checkpointRows, optionalKafka } from '../inspect';
+import { loadHandler, resolveFunction } from '../resolve-function';
+import { formatTable } from '../table';
+
+/** `sluice checkpoints <fn>`: per partition, what is applied, committed and still to do. */
+export function registerCheckpointsCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('checkpoints')
+    .description('per partition: next offset, version, state keys, last outbox, end offset and lag')
+    .argument('<function>', 'function name in serverless.yml (or a module path)')
+    .option(
+      '--topic <name>',
+      "the source topic (default: the function's; e.g. a walkthrough run's test-<run>)",
+    )
+    .option('--no-kafka', 'read the store only (no end offsets, lag or outbox delivery)')
+    .addHelpText(
+      'after',
+      `
+Columns: NEXT is the next source offset to apply; LAG = END (the partition's end offset) - NEXT,
+which counts transaction markers too; OUTBOX is the last committed batch's outputs and whether
+Kafka confirms them published (consumer group sluice.<function>.outbox).`,
+    )
+    .action(
+      action(ctx, async (env, name: string, opts: { kafka: boolean; topic?: string }) => {
+        const definition = (await loadHandler(await resolveFunction(name, env.configPath, env.env)))
+          .definition;
+        const store = await env.store();
+        const kafka = opts.kafka ? await optionalKafka(env.kafka, env.note) : null;
+        const topic = opts.topic ?? definition.source.topic;
+        const rows = await checkpointRows(definition, store, kafka, topic);
+        if (env.options.json)
+          return env.json({ function: definition.name, store: store.kind, checkpoints: rows });
+        header(env, definition.name, topic, store.kind);
+        if (rows.length === 0) return env.note('no checkpoints yet');
+        env.print(
+          formatTable(rows, [
+            { header: 'PARTITION', value: (r) => r.partition },
+            { header: 'NEXT', value: (r) => r.next },
+            { header: 'VERSION', value: (r) => r.version },
+            { header: 'STATE KEYS', value: (r) => r.stateKeys },
+            { header: 'OUTBOX', value: (r) => outboxText(env, r.outbox, r.outboxStatus) },
+            { header: 'END', value: (r) => r.end, align: 'right' },
+            { header: 'LAG', value: (r) => r.lag, align: 'right' },
+            { header: 'COMMITTED', value: (r) => r.committedAt },
+          ]),
+        );
+      }),
+    );
+}
+
+export function header(env: CommandEnv, fn: string, topic: string, store: string): void {
+  env.print(env.out.dim(`function ${fn} · topic ${topic} · store ${store}`));
+}
+
+function outboxText(env: CommandEnv, count: number, status: string): string {
+  if (status === 'none') return '-';
+  if (status === 'pending') return env.out.yellow(`${count} pending`);
+  if (status === 'published') return `${count} published`;
+  return `${count}`;
+}

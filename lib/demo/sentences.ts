@@ -1,3 +1,4 @@
+import { mulberry32 } from './random';
 /**
  * The walkthrough's "simple string generator" (the seed's SimpleStringGenerator), made
  * deterministic: a tick at (partition, offset) asking for N sentences always yields the same N
@@ -77,16 +78,4 @@ function seedOf(partition: number, offset: number, index: number): number {
     h ^= h >>> 16;
   }
   return h >>> 0;
-}
-
-/** Mulberry32: a tiny, well-distributed 32-bit PRNG (public domain). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

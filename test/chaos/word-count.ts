@@ -1,4 +1,5 @@
 import { defineFunction, kafkaSink, serde, state } from '../../lib';
+import { mulberry32 } from '../../lib/demo/random';
 import type { KafkaHandler } from '../../lib/function/handler';
 
 /** One output of the chaos word count: word `w` seen for the `n`-th time on source partition `p`. */
@@ -36,17 +37,8 @@ export interface Sentence {
   value: string;
 }
 
-/** Seeded PRNG (mulberry32): the same seed gives the same records, kill times, everything. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: the same seed gives the same records, kill times, everything. */
+export const random = mulberry32;
 
 /** `count` sentences of 1-4 words from a small vocabulary (so counts grow long), over `partitions`. */
 export function sentences(seed: number, count: number, partitions: number, vocabulary = 40): Sentence[] {

@@ -12,6 +12,7 @@ import { bundleChildRunner, bundleFunction } from './bundle';
 import { createChildProcessInvoker } from './child-invoker';
 import { type EmulatedFunction, type Emulator, type EmulatorOptions, startEmulator } from './emulator';
 import { createInProcessInvoker, type Invoker, type LambdaFunction } from './invoker';
+import { forLocalRun } from './local-environment';
 import { loadServerlessConfig, type ServerlessConfig, type ServerlessFunction } from './serverless-config';
 
 export type InvokeMode = 'bundle' | 'in-process';
@@ -36,6 +37,11 @@ export interface ServerlessEmulatorOptions extends Omit<EmulatorOptions, 'functi
   onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void;
   /** Progress while preparing (bundling...). */
   onProgress?: (message: string) => void;
+  /**
+   * Keep the deployment's broker, auth and store variables of serverless.yml (MSK with IAM, the
+   * stack's table). Default false: locally they come from `env` (see local-environment.ts).
+   */
+  keepDeploymentEnvironment?: boolean;
 }
 
 /**
@@ -50,10 +56,11 @@ export async function startEmulatorFromServerless(
 ): Promise<Emulator & { config: ServerlessConfig }> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
-  const config = await loadServerlessConfig(resolve(cwd, options.config ?? 'serverless.yml'), {
+  const loaded = await loadServerlessConfig(resolve(cwd, options.config ?? 'serverless.yml'), {
     env,
     stage: options.stage,
   });
+  const config = options.keepDeploymentEnvironment ? loaded : forLocalRun(loaded).config;
   const functions = await prepareFunctions(config, { ...options, cwd, env });
   const emulator = await startEmulator({
     ...options,

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log';
 import { startEmulator } from '../../trigger/emulator';
 import { prepareFunctions } from '../../trigger/from-serverless';
+import { forLocalRun } from '../../trigger/local-environment';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
 import { createLiveArea } from '../live-area';
-import { forLocalRun } from '../local-functions';
 import { formatNumber, progressLines } from '../progress';
 
 interface DevOptions {

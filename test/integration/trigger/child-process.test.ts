@@ -64,6 +64,7 @@ describe('trigger emulator: the deployable bundle in a child process', () => {
 
     const emulator = await startEmulatorFromServerless({
       cwd: dir,
+      keepDeploymentEnvironment: true, // the fixture's serverless.yml names the store
       env: {
         ...process.env,
         TEST_TOPIC: topic,

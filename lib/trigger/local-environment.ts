@@ -1,4 +1,4 @@
-import type { ServerlessConfig } from '../trigger/serverless-config';
+import type { ServerlessConfig } from './serverless-config';
 
 /**
  * Variables of `provider.environment` / `functions.*.environment` that describe the deployment

@@ -30,7 +30,9 @@ export async function publishOutbox(
           'restore the sink in the definition so these committed outputs can be published',
       );
     }
-    byKind.set(kind, [...(byKind.get(kind) ?? []), message]);
+    const messages = byKind.get(kind);
+    if (messages) messages.push(message);
+    else byKind.set(kind, [message]);
   }
   for (const [kind, messages] of byKind) {
     const publisher = publishers[kind];

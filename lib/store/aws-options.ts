@@ -10,7 +10,12 @@ export interface AwsStoreOptions {
   /** default: a client for the endpoint in the standard variables, retrying throttling (aws-retry.ts) */
   dynamodb?: DynamoDBClient;
   s3?: S3Client;
-  /** encoded state up to this size lives in the item. Default 100 KB: items max at 400 KB, and the outbox shares it */
+  /**
+   * Encoded state up to this size lives in the item, rewritten whole on each commit; larger
+   * state spills to S3 as snapshot + deltas. Default 8 KB: a DynamoDB write costs one unit per
+   * KB while one S3 PUT costs about as much as 8 KB of item writes, so past ~8 KB spilling is
+   * cheaper, and commit cost stops growing with state (bench/commit-cost.ts).
+   */
   inlineStateLimitBytes?: number;
   /** compact a spilled state when its delta chain gets longer than this. Default 32 */
   compactAfterDeltas?: number;
@@ -20,7 +25,7 @@ export interface AwsStoreOptions {
   now?: () => number;
 }
 
-export const DEFAULT_INLINE_STATE_LIMIT_BYTES = 100 * 1024;
+export const DEFAULT_INLINE_STATE_LIMIT_BYTES = 8 * 1024;
 /** Leaves room in a 400 KB item for the outbox and the other attributes. */
 export const MAX_INLINE_STATE_LIMIT_BYTES = 300 * 1024;
 /**

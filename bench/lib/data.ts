@@ -1,19 +1,12 @@
+import { mulberry32 } from '../../lib/demo/random';
+
 /**
  * Deterministic inputs: sentences of ~100 bytes drawn from a fixed vocabulary with a skewed
  * (Zipf-like) distribution, as word counts see in text. Same seed, same records, in every arm.
  */
 
-/** mulberry32: a tiny seeded PRNG, so every arm and every run sees the same input. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so every arm and every run sees the same input. */
+export const prng = mulberry32;
 
 export function vocabulary(size: number): string[] {
   const words: string[] = [];

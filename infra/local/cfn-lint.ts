@@ -7,13 +7,12 @@
  * Exit code 1 when any template has an error (warnings and informational findings are printed,
  * not fatal).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, stackPaths } from './paths';
-import { requireCommand, run, withLock } from './process';
+import { capture, requireCommand, run, withLock } from './process';
 
 /** Pinned so findings do not change under the suite; bump deliberately. */
 export const CFN_LINT_VERSION = '1.58.0';
@@ -113,26 +112,6 @@ export async function cloudFormationFragments(): Promise<string[]> {
     .filter((name) => name.endsWith('.yml') || name.endsWith('.yaml'))
     .sort()
     .map((name) => join(dir, name));
-}
-
-function capture(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
-  });
 }
 
 async function main(): Promise<void> {

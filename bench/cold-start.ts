@@ -6,6 +6,7 @@
  * times, the two bundles alternating; the whole process's wall time is shown too.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -102,7 +103,8 @@ runBench(
       ctx.notRun('infra/package.ts (npm run package) is missing'),
     );
     const repetitions = ctx.pick({ full: 40, smoke: 3 });
-    const base = workDir('cold-start');
+    // Per process: a concurrent run (CI's smoke in the same checkout) must not remove our files.
+    const base = workDir('cold-start', `${process.pid}-${randomUUID().slice(0, 8)}`);
     const slsOut = join(base, 'serverless');
     const sluiceDir = join(base, 'word-count');
     const baselineDir = join(base, 'baseline');
@@ -250,5 +252,6 @@ runBench(
       rows,
     });
     ctx.raw('files', { sluice: sluiceFiles, baseline: baselineFiles, slsZipBytes: wordCount.zipBytes });
+    await rm(base, { recursive: true, force: true });
   },
 );

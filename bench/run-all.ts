@@ -75,6 +75,15 @@ async function runOne(name: string, smoke: boolean): Promise<Outcome> {
   return { name, exitCode, wallMs: Date.now() - started, result, timedOut };
 }
 
+/** One line per top-level key, numbers to 4 significant digits: raw data, readable in a diff. */
+function compactJson(raw: Record<string, unknown>): string {
+  const round = (_key: string, value: unknown) =>
+    typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value;
+  return Object.entries(raw)
+    .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value, round)}`)
+    .join('\n');
+}
+
 function savedOutcome(name: string, smoke: boolean): Outcome {
   const file = join(workDir('results', smoke ? 'smoke' : 'full'), `${name}.json`);
   const result = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResult) : null;
@@ -175,8 +184,8 @@ function markdown(outcomes: Outcome[], machine: MachineInfo, wallMs: number, smo
     lines.push(
       '<details><summary>raw numbers</summary>',
       '',
-      '```json',
-      JSON.stringify(result.raw, null, 1),
+      '```',
+      compactJson(result.raw),
       '```',
       '',
       '</details>',

@@ -139,6 +139,7 @@ runBench(
               entry: join(REPO_ROOT, 'bench', 'fixtures', 'prefix-on-topic.ts'),
               name: 'prefix',
               env: { ...process.env, BENCH_TOPIC: topic, SLUICE_STORE: 'memory', SLUICE_LOG_LEVEL: 'info' },
+              dir: join(fileRoot, 'bundles'),
             });
             try {
               const { ms } = await runEmulator({ kafka, name: 'prefix', invoker, settings, topic, count });

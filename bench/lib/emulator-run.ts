@@ -63,10 +63,12 @@ export async function childInvoker(options: {
   entry: string;
   name: string;
   env: NodeJS.ProcessEnv;
+  /** where the bundles go (the caller removes it) */
+  dir: string;
 }): Promise<Invoker> {
   const { bundleChildRunner, bundleFunction } = await import('../../lib/trigger/bundle');
   const { createChildProcessInvoker } = await import('../../lib/trigger/child-invoker');
-  const dir = workDir('bundles');
+  const { dir } = options;
   const runner = await bundleChildRunner(dir);
   const bundle = await bundleFunction({
     entry: options.entry,

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { lock } from 'proper-lockfile';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,7 +29,7 @@ export interface PackageOptions {
   region?: string;
   /** `--param` values, e.g. `{ mskClusterArn: 'arn:...' }` */
   params?: Record<string, string>;
-  /** esbuild work folder under the repo root; distinct ones let packagings run in parallel */
+  /** esbuild work folder under the repo root (default `.esbuild`) */
   workFolder?: string;
   /** streams sls output (default: collected, shown only on failure) */
   onOutput?: (chunk: string) => void;
@@ -68,7 +69,19 @@ export async function packageService(options: PackageOptions = {}): Promise<Pack
   if (options.config) args.push('--config', options.config);
   for (const [key, value] of Object.entries(options.params ?? {})) args.push(`--param=${key}=${value}`);
 
-  const output = await runNode(args, offlineEnv(options.workFolder), options.onOutput);
+  // osls always stages its artifacts in `<service>/.serverless` before moving them to `--package`
+  // and deletes that folder afterwards: two packagings of this service at once (parallel test
+  // files, or `npm run package` beside the tests) would delete each other's files. One at a time.
+  const release = await lock(REPO_ROOT, {
+    lockfilePath: join(REPO_ROOT, '.serverless.lock'),
+    retries: { retries: 600, minTimeout: 200, maxTimeout: 1000 },
+  });
+  let output: string;
+  try {
+    output = await runNode(args, offlineEnv(options.workFolder), options.onOutput);
+  } finally {
+    await release();
+  }
   const template = join(out, TEMPLATE_FILE);
   if (!existsSync(template)) {
     throw new Error(`sls package ran but wrote no ${TEMPLATE_FILE} in ${out}:\n${output}`);

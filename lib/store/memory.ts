@@ -1,12 +1,14 @@
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
 import { CheckpointConflictError } from '../errors';
-import { applyDelta, encodeDelta } from '../state/encoding';
+import { applyDelta, decodeDelta, encodeDelta } from '../state/encoding';
 import type { StateEntries } from '../state/types';
 import type { CommitResult, Store } from './store';
 import { parseTaskKey, taskKey } from './task-key';
 
 export interface MemoryEntry {
-  checkpoint: Checkpoint;
+  /** The committed checkpoint as JSON text: what a commit wrote cannot change afterwards. */
+  checkpoint: string;
+  version: number;
   state: StateEntries;
 }
 
@@ -14,8 +16,9 @@ export interface MemoryEntry {
 export type MemoryBacking = Map<string, MemoryEntry>;
 
 /**
- * Checkpoints in RAM, for tests and `sluice invoke`. Values are deep-copied on the way in and
- * out (through JSON) so callers can never alias stored state, as with a real store.
+ * Checkpoints in RAM, for tests and `sluice invoke`. Like a real store, it keeps its own copy
+ * (checkpoints as JSON text, state through the delta's encoding) and hands out fresh ones, so
+ * callers can never alias stored data.
  *
  * @example
  * const store = createMemoryStore();
@@ -28,31 +31,33 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
     kind: 'memory',
     async load(task: TaskId): Promise<LoadedCheckpoint | null> {
       const entry = tasks.get(taskKey(task));
-      return entry ? { checkpoint: copy(entry.checkpoint), state: copy(entry.state) } : null;
+      return entry ? { checkpoint: JSON.parse(entry.checkpoint), state: copy(entry.state) } : null;
     },
     async commit(request: CommitRequest): Promise<CommitResult> {
       const key = taskKey(request.task);
       const current = tasks.get(key);
-      if ((current?.checkpoint.version ?? 0) !== request.expectedVersion) {
+      if ((current?.version ?? 0) !== request.expectedVersion) {
         throw new CheckpointConflictError(
           key,
           request.expectedVersion,
-          current ? copy(current.checkpoint) : null,
+          current ? JSON.parse(current.checkpoint) : null,
         );
       }
       const checkpoint: Checkpoint = {
         version: request.expectedVersion + 1,
         next: request.next,
-        outbox: copy(request.outbox),
+        outbox: request.outbox,
         stateKeys: request.stateKeys,
         committedAt: request.committedAt,
       };
-      const state = applyDelta(current?.state ?? new Map(), copy(request.delta));
-      tasks.set(key, { checkpoint, state });
-      const bytes = encodeDelta(request.delta).length + JSON.stringify(request.outbox).length;
+      // Encoded once, as a real store would write them; their length is the commit's cost.
+      const text = JSON.stringify(checkpoint);
+      const delta = encodeDelta(request.delta);
+      const state = applyDelta(current?.state ?? new Map(), decodeDelta(delta));
+      tasks.set(key, { checkpoint: text, version: checkpoint.version, state });
       return {
-        checkpoint: copy(checkpoint),
-        cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes },
+        checkpoint,
+        cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes: delta.length + text.length },
       };
     },
     async list(fn?: string): Promise<TaskId[]> {

@@ -44,9 +44,10 @@ export interface Batcher<R> {
 
 /**
  * @example
- * const batcher = createBatcher<RawRecord>({ batchSize: 100, windowMs: 500, maxPayloadBytes: MAX_PAYLOAD_BYTES,
+ * const batcher = createBatcher<EventRecord>({ batchSize: 100, windowMs: 500, maxPayloadBytes: MAX_PAYLOAD_BYTES,
  *   envelopeBytes: 120, maxBufferedRecords: 100, maxBufferedBytes: MAX_PAYLOAD_BYTES });
- * batcher.push(record, recordBytes(record), Date.now());
+ * const encoded = toEventRecord(record);
+ * batcher.push(encoded, encoded.size, Date.now());
  * if ((batcher.readyAt() ?? Infinity) <= Date.now()) invoke(batcher.take());
  */
 export function createBatcher<R>(options: BatcherOptions): Batcher<R> {

@@ -25,7 +25,7 @@ import { judgeOutcome } from './batch-response';
 import type { Clock } from './clock';
 import type { InvokeOutcome, Invoker } from './invoker';
 import { type FailureDetails, failureMessage, type OnFailureSink } from './on-failure';
-import { type EventEnvelope, encodeEventJson } from './payload-size';
+import { type EventEnvelope, type EventRecord, eventJsonOf } from './payload-size';
 import type { RetryPolicy } from './retry-policy';
 import type { Semaphore } from './semaphore';
 import type { TriggerSettings } from './settings';
@@ -60,10 +60,8 @@ export interface DeliveryHooks {
   invoking(active: boolean): void;
 }
 
-export type Entry = { record: RawRecord; size: number };
-
 interface Segment {
-  entries: Entry[];
+  entries: EventRecord[];
   /** Retries spent (splits do not count). */
   attempts: number;
   /** Invocations that included these records (for approximateInvokeCount). */
@@ -135,7 +133,7 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   /** Delivers `taken` (one batch, in offset order); resolves when it is all done or on abort. */
-  return async function deliver(taken: Entry[], hooks: DeliveryHooks): Promise<void> {
+  return async function deliver(taken: EventRecord[], hooks: DeliveryHooks): Promise<void> {
     const segments: Segment[] = [{ entries: taken, attempts: 0, invocations: 0 }];
     const track = () => hooks.progress(segments[0]?.entries[0]?.record.offset ?? null);
     let lastError: string | undefined;
@@ -170,7 +168,12 @@ export function createDelivery(deps: DeliveryDeps) {
       }
 
       const records = segment.entries.map((e) => e.record);
-      const eventJson = encodeEventJson(deps.envelope, records);
+      const eventJson = eventJsonOf(
+        deps.envelope,
+        topic,
+        partition,
+        segment.entries.map((e) => e.json),
+      );
       if (Buffer.byteLength(eventJson) > deps.maxPayloadBytes) {
         // Only a single oversized record gets here (the batcher keeps batches within the limit).
         if (records.length === 1) {

@@ -15,7 +15,7 @@ import type { RawRecord } from '../event/types';
 import { createBatcher } from './batcher';
 import { createDelivery, type DeliveryDeps } from './delivery';
 import type { RecordFilter } from './filter';
-import { envelopeBytes, MAX_PAYLOAD_BYTES, recordBytes } from './payload-size';
+import { type EventRecord, envelopeBytes, MAX_PAYLOAD_BYTES, toEventRecord } from './payload-size';
 import type { TriggerSettings } from './settings';
 import type { PartitionStats } from './stats';
 
@@ -62,7 +62,7 @@ export function createPartitionWorker(deps: PartitionWorkerDeps): PartitionWorke
   const { topic, partition, settings, clock, log, counters } = deps;
   const maxPayloadBytes = deps.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
   const envelope = envelopeBytes(deps.envelope, topic, partition);
-  const batcher = createBatcher<RawRecord>({
+  const batcher = createBatcher<EventRecord>({
     batchSize: settings.batchSize,
     windowMs: settings.maximumBatchingWindowMs,
     maxPayloadBytes,
@@ -86,7 +86,7 @@ export function createPartitionWorker(deps: PartitionWorkerDeps): PartitionWorke
   let wake: (() => void) | null = null;
 
   function commitPoint(): number | null {
-    return inFlightFrom ?? batcher.first()?.offset ?? fetchedUpTo;
+    return inFlightFrom ?? batcher.first()?.record.offset ?? fetchedUpTo;
   }
 
   function maybeCommit(): void {
@@ -166,7 +166,7 @@ export function createPartitionWorker(deps: PartitionWorkerDeps): PartitionWorke
         await waitForPush(wait);
         continue;
       }
-      const taken = batcher.take();
+      const taken = batcher.take().map((entry) => entry.record);
       updatePause();
       await deliver(taken, hooks);
       maybeCommit();
@@ -186,7 +186,8 @@ export function createPartitionWorker(deps: PartitionWorkerDeps): PartitionWorke
           counters.filtered++;
           continue;
         }
-        batcher.push(record, recordBytes(record), now);
+        const encoded = toEventRecord(record);
+        batcher.push(encoded, encoded.size, now);
       }
       fetchedUpTo = Math.max(fetchedUpTo ?? upTo, upTo);
       updatePause();

@@ -1,13 +1,15 @@
 /**
- * Sizes of the event JSON Lambda sends, so a batch never exceeds the synchronous invocation
- * payload limit: "Lambda passes all of the records in the batch to the function in a single call,
- * up to the payload limit for synchronous invocation (6 MB)"
- * (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html, BatchSize).
+ * The event JSON Lambda sends, built from records encoded once, and its size, so a batch never
+ * exceeds the synchronous invocation payload limit: "Lambda passes all of the records in the
+ * batch to the function in a single call, up to the payload limit for synchronous invocation
+ * (6 MB)" (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html, BatchSize).
  *
- * The sizes are exact: `eventBytes(envelope, records)` equals the UTF-8 length of
- * `JSON.stringify(encodeEvent(...))` for one partition's records (unit-tested).
+ * Each record's JSON is encoded when it arrives (its size decides the batch it fits in) and
+ * reused for the event, so a record is encoded once however often it is delivered. The sizes
+ * are exact: `eventBytes(envelopeBytes(...), sizes)` equals the UTF-8 length of the event JSON
+ * for one partition's records (unit-tested).
  */
-import { encodeEvent } from '../event/encode';
+import { encodeEvent, encodeRecordJson } from '../event/encode';
 import type { EventSource, RawRecord } from '../event/types';
 
 /** 6 MB as Lambda counts its invocation payload quota (6 MiB). */
@@ -20,22 +22,40 @@ export interface EventEnvelope {
   bootstrapServers: string[];
 }
 
-/** JSON bytes of an event holding `records` of one topic-partition (`records` non-empty). */
+/** A record with its event JSON text and that text's UTF-8 size. */
+export interface EventRecord {
+  record: RawRecord;
+  json: string;
+  size: number;
+}
+
+export function toEventRecord(record: RawRecord): EventRecord {
+  const json = encodeRecordJson(record);
+  return { record, json, size: Buffer.byteLength(json) };
+}
+
+/** The event JSON for already encoded records of one topic-partition. */
+export function eventJsonOf(
+  envelope: EventEnvelope,
+  topic: string,
+  partition: number,
+  recordJsons: readonly string[],
+): string {
+  // `{..."records":{}}` with the one partition's list spliced in before its last two braces.
+  const empty = JSON.stringify(encodeEvent({ ...envelope, records: [] }));
+  const key = JSON.stringify(`${topic}-${partition}`);
+  return `${empty.slice(0, -2)}${key}:[${recordJsons.join(',')}]}}`;
+}
+
+/** JSON of an event holding `records` of one topic-partition (`records` non-empty). */
 export function encodeEventJson(envelope: EventEnvelope, records: RawRecord[]): string {
-  return JSON.stringify(encodeEvent({ ...envelope, records }));
+  const { topic, partition } = records[0]!;
+  return eventJsonOf(envelope, topic, partition, records.map(encodeRecordJson));
 }
 
 /** Bytes of the event around the records of one topic-partition: envelope, key, `[]`. */
 export function envelopeBytes(envelope: EventEnvelope, topic: string, partition: number): number {
-  const empty = encodeEvent({ ...envelope, records: [] });
-  return Buffer.byteLength(JSON.stringify({ ...empty, records: { [`${topic}-${partition}`]: [] } }));
-}
-
-/** Bytes one record adds to an event (its JSON; a comma separates it from the previous one). */
-export function recordBytes(record: RawRecord): number {
-  const event = encodeEvent({ bootstrapServers: ['x:1'], records: [record] });
-  const wire = event.records[`${record.topic}-${record.partition}`]![0];
-  return Buffer.byteLength(JSON.stringify(wire));
+  return Buffer.byteLength(eventJsonOf(envelope, topic, partition, []));
 }
 
 /** Bytes of an event with records of these sizes: envelope + records + separating commas. */

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toRawRecord } from '../../../lib/event/encode';
+import { encodeEvent, toRawRecord } from '../../../lib/event/encode';
 import { createBatcher } from '../../../lib/trigger/batcher';
 import {
   encodeEventJson,
   envelopeBytes,
   eventBytes,
   MAX_PAYLOAD_BYTES,
-  recordBytes,
+  toEventRecord,
 } from '../../../lib/trigger/payload-size';
 
 const options = {
@@ -84,19 +84,26 @@ describe('batcher', () => {
 });
 
 describe('payload size', () => {
-  it('computes the exact JSON byte length of an event', () => {
+  it('builds exactly the JSON.stringify of the event, and computes its byte length', () => {
+    const bytes = fc.uint8Array({ maxLength: 6 }).map((array) => Buffer.from(array));
     fc.assert(
       fc.property(
         fc.array(
           fc.record({
             key: fc.option(fc.string(), { nil: null }),
             value: fc.option(fc.string({ unit: 'grapheme' }), { nil: null }),
-            header: fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }),
+            headers: fc.array(fc.record({ key: fc.string({ unit: 'grapheme' }), value: bytes }), {
+              maxLength: 3,
+            }),
+            timestamp: fc.integer({ min: -1, max: 2 ** 45 }),
+            timestampType: fc.constantFrom('CREATE_TIME', 'LOG_APPEND_TIME', 'NO_TIMESTAMP_TYPE' as const),
+            schema: fc.boolean(),
           }),
           { minLength: 1, maxLength: 20 },
         ),
         fc.boolean(),
-        (items, msk) => {
+        fc.constantFrom('tópico.x', 'orders', 'a"b\\c'),
+        (items, msk, topic) => {
           const envelope = msk
             ? {
                 eventSource: 'aws:kafka' as const,
@@ -106,18 +113,22 @@ describe('payload size', () => {
             : { eventSource: 'SelfManagedKafka' as const, bootstrapServers: ['127.0.0.1:29092'] };
           const records = items.map((item, i) =>
             toRawRecord({
-              topic: 'tópico.x',
+              topic,
               partition: 3,
               offset: 1_000 + i,
               key: item.key,
               value: item.value,
-              headers: item.header === undefined ? [] : [{ key: 'h', value: item.header }],
-              timestamp: 1_700_000_000_000 + i,
+              headers: item.headers,
+              timestamp: item.timestamp,
+              timestampType: item.timestampType,
+              ...(item.schema && { valueSchemaMetadata: { dataFormat: 'AVRO', schemaId: '1' } }),
             }),
           );
-          const expected = Buffer.byteLength(encodeEventJson(envelope, records));
-          const computed = eventBytes(envelopeBytes(envelope, 'tópico.x', 3), records.map(recordBytes));
-          expect(computed).toBe(expected);
+          // The reference: the plain object encoder, stringified.
+          const expected = JSON.stringify(encodeEvent({ ...envelope, records }));
+          expect(encodeEventJson(envelope, records)).toBe(expected);
+          const sizes = records.map((record) => toEventRecord(record).size);
+          expect(eventBytes(envelopeBytes(envelope, topic, 3), sizes)).toBe(Buffer.byteLength(expected));
         },
       ),
     );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
 import { CheckpointConflictError, messageOf, StoreError } from '../errors';
@@ -110,11 +111,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
       new CheckpointConflictError(name, request.expectedVersion, await latestCheckpoint(dir));
     if (request.expectedVersion > 0) {
       // The version we build on must still be there (a reset removes it).
-      const exists = await stat(join(dir, `v${pad(request.expectedVersion)}.json`)).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) throw await conflict();
+      if (!existsSync(join(dir, `v${pad(request.expectedVersion)}.json`))) throw await conflict();
     }
     const checkpoint: Checkpoint = {
       version: request.expectedVersion + 1,
@@ -125,13 +122,13 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     };
     const body = JSON.stringify({ checkpoint, delta: request.delta } satisfies VersionFile);
     try {
-      await mkdir(dir, { recursive: true });
+      if (request.expectedVersion === 0) mkdirSync(dir, { recursive: true });
       const tmp = join(dir, `.tmp-${randomUUID()}`);
-      await writeFile(tmp, body);
+      writeFileSync(tmp, body);
       try {
-        await link(tmp, join(dir, `v${pad(checkpoint.version)}.json`));
+        linkSync(tmp, join(dir, `v${pad(checkpoint.version)}.json`));
       } finally {
-        await unlink(tmp);
+        unlinkSync(tmp);
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw await conflict();

@@ -93,7 +93,7 @@ export function createChildProcessInvoker(
         if (sandbox?.child === child) sandbox = null;
         child.kill('SIGKILL');
       } else if (message.type === 'result') {
-        memory = message.memory as NodeJS.MemoryUsage;
+        if (message.memory) memory = message.memory as NodeJS.MemoryUsage;
         const resolve = pending.get(message.id);
         pending.delete(message.id);
         resolve?.(

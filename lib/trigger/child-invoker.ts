@@ -22,8 +22,11 @@ export interface ChildInvokerOptions {
   /** The child's whole environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   region?: string;
-  /** Each line the function prints; default: passed through to this process's stdout/stderr. */
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Each line the function prints; default: passed through to this process's stdout/stderr.
+   * `'discard'` sends it to /dev/null (benchmarks: the function still writes every line).
+   */
+  onOutput?: ((line: string, stream: 'stdout' | 'stderr') => void) | 'discard';
   /** Loading the bundle (cold start) longer than this fails the invocation. Default 30 s. */
   initTimeoutMs?: number;
 }
@@ -63,10 +66,10 @@ export function createChildProcessInvoker(
       },
       // Plain node: no loader flags inherited from a tsx/vitest parent.
       execArgv: ['--enable-source-maps'],
-      stdio: options.onOutput ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', ...childOutput(options.onOutput), 'ipc'],
       serialization: 'json',
     });
-    if (options.onOutput) {
+    if (typeof options.onOutput === 'function') {
       const onOutput = options.onOutput;
       if (child.stdout)
         createInterface({ input: child.stdout }).on('line', (line) => onOutput(line, 'stdout'));
@@ -171,4 +174,11 @@ export function createChildProcessInvoker(
     memory: () => memory,
     pid: () => sandbox?.child.pid,
   };
+}
+
+function childOutput(
+  onOutput: ChildInvokerOptions['onOutput'],
+): ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'] {
+  if (onOutput === 'discard') return ['ignore', 'ignore'];
+  return onOutput ? ['pipe', 'pipe'] : ['inherit', 'inherit'];
 }

@@ -49,6 +49,30 @@ export function applyDelta(state: StateEntries, delta: StateDelta): StateEntries
   return state;
 }
 
+/** A deletion in `mergeDeltas`'s map of last operations (no JSON value is a symbol). */
+const DELETED: unique symbol = Symbol('deleted');
+
+/**
+ * One delta with the effect of applying `deltas` in order, whatever the state they apply to:
+ * per key, the last operation wins (a key set then deleted is a deletion, since the state below
+ * may hold it; deleted then set is a write). The result never both deletes and writes a key, so
+ * `applyDelta` of it equals `applyDelta` of each in turn. Values are shared, not copied.
+ */
+export function mergeDeltas(deltas: readonly StateDelta[]): StateDelta {
+  const last = new Map<string, Json | typeof DELETED>();
+  for (const delta of deltas) {
+    // The order applyDelta uses within one delta: deletions, then writes.
+    for (const key of delta.del) last.set(key, DELETED);
+    for (const [key, value] of delta.set) last.set(key, value);
+  }
+  const merged: StateDelta = { set: [], del: [] };
+  for (const [key, value] of last) {
+    if (value === DELETED) merged.del.push(key);
+    else merged.set.push([key, value]);
+  }
+  return merged;
+}
+
 export function isEmptyDelta(delta: StateDelta): boolean {
   return delta.set.length === 0 && delta.del.length === 0;
 }

@@ -24,6 +24,9 @@ import { taskKey } from './task-key';
  * | `snapshot`     | S    | spilled state: id of the snapshot object                              |
  * | `snapshotBytes`| N    |                                                                       |
  * | `deltas`       | L(S) | spilled state: ids of delta objects after the snapshot, oldest first  |
+ * | `deltaLevels`  | L(N) | level of each delta, parallel to `deltas`: 0 a commit's own delta,    |
+ * |                |      | n+1 a merge of level-n deltas (aws-state.ts). Absent (items written   |
+ * |                |      | before levels existed): all 0                                         |
  * | `deltaBytes`   | N    | total size of those deltas (compaction rule)                          |
  * | `outbox`       | S    | the outbox as JSON, when it fits in the item                          |
  * | `outboxObject` | S    | id of the outbox object when it does not                              |
@@ -38,7 +41,15 @@ export const ITEM_BUDGET_BYTES = 380 * 1024;
 
 export type ItemState =
   | { kind: 'inline'; encoded: string }
-  | { kind: 's3'; snapshot: string; snapshotBytes: number; deltas: string[]; deltaBytes: number };
+  | {
+      kind: 's3';
+      snapshot: string;
+      snapshotBytes: number;
+      deltas: string[];
+      /** parallel to `deltas`: 0 for a commit's own delta, n + 1 for a merge of level-n deltas */
+      deltaLevels: number[];
+      deltaBytes: number;
+    };
 
 export type ItemOutbox = { kind: 'none' } | { kind: 'inline'; encoded: string } | { kind: 's3'; id: string };
 
@@ -76,6 +87,7 @@ export function toAttributes(item: CheckpointItem): Attributes {
     attributes.snapshot = { S: item.state.snapshot };
     attributes.snapshotBytes = { N: String(item.state.snapshotBytes) };
     attributes.deltas = { L: item.state.deltas.map((id) => ({ S: id })) };
+    attributes.deltaLevels = { L: item.state.deltaLevels.map((level) => ({ N: String(level) })) };
     attributes.deltaBytes = { N: String(item.state.deltaBytes) };
   }
   if (item.outbox.kind === 'inline') attributes.outbox = { S: item.outbox.encoded };
@@ -95,11 +107,18 @@ export function fromAttributes(attributes: Attributes): CheckpointItem {
   if (inline !== undefined) {
     state = { kind: 'inline', encoded: inline };
   } else if (snapshot !== undefined) {
+    const deltas = read.stringList('deltas');
+    // Items written before delta levels existed hold only commits' own deltas: level 0.
+    const deltaLevels = read.optionalNumberList('deltaLevels') ?? deltas.map(() => 0);
+    if (deltaLevels.length !== deltas.length || !deltaLevels.every((l) => Number.isInteger(l) && l >= 0)) {
+      throw corrupt(read.pk, 'attribute deltaLevels does not give one level (integer >= 0) per delta');
+    }
     state = {
       kind: 's3',
       snapshot,
       snapshotBytes: read.number('snapshotBytes'),
-      deltas: read.stringList('deltas'),
+      deltas,
+      deltaLevels,
       deltaBytes: read.number('deltaBytes'),
     };
   } else {
@@ -186,6 +205,14 @@ function reader(attributes: Attributes) {
       const value = attributes[name]?.N;
       if (value === undefined) throw missing(name, 'N');
       return Number(value);
+    },
+    optionalNumberList(name: string): number[] | undefined {
+      const list = attributes[name]?.L;
+      if (list === undefined) return undefined;
+      return list.map((element) => {
+        if (element.N === undefined) throw corrupt(pk, `attribute ${name} holds a non-number element`);
+        return Number(element.N);
+      });
     },
     stringList(name: string): string[] {
       const list = attributes[name]?.L;

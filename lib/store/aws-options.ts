@@ -17,8 +17,19 @@ export interface AwsStoreOptions {
    * cheaper, and commit cost stops growing with state (bench/commit-cost.ts).
    */
   inlineStateLimitBytes?: number;
-  /** compact a spilled state when its delta chain gets longer than this. Default 32 */
+  /**
+   * Hard bound on a spilled state's delta chain: a commit that would make it longer rewrites the
+   * snapshot instead (a cold load reads at most 1 + this many objects). Default 32; with the
+   * default fan-in, the chain's weight, not this bound, decides compaction (aws-state.ts)
+   */
   compactAfterDeltas?: number;
+  /**
+   * Fan-in of delta merging: a commit that completes this many deltas of one level at the chain's
+   * tail merges them into one delta of the next level (aws-state.ts). Default 4; 0 turns merging
+   * off (the chain is then only ever compacted whole, into a new snapshot: the behaviour before
+   * delta levels, which makes the amortised commit cost grow with the state)
+   */
+  deltaFanIn?: number;
   /** S3 key prefix of state objects. Default `sluice/` */
   prefix?: string;
   /** clock (epoch ms) of the default clients' retry delays */
@@ -29,13 +40,25 @@ export const DEFAULT_INLINE_STATE_LIMIT_BYTES = 8 * 1024;
 /** Leaves room in a 400 KB item for the outbox and the other attributes. */
 export const MAX_INLINE_STATE_LIMIT_BYTES = 300 * 1024;
 /**
- * 32 deltas: a cold load reads at most 33 objects (8 at a time), the item's delta list stays
- * under ~800 bytes (the item about 1 KB: 1-2 write units), and compaction's O(state) cost is
- * spread over 32 commits.
+ * 32 deltas: a cold load reads at most 33 objects (8 at a time) and the item's delta list stays
+ * under ~1 KB (ids and levels; the item about 1-2 KB: 1-2 write units). With fan-in 4 a chain
+ * only gets that long after ~4 million commits since the last snapshot (at most 3 deltas per
+ * level), so the weight rule compacts first unless the state outweighs ~4 million deltas.
  */
 export const DEFAULT_COMPACT_AFTER_DELTAS = 32;
 /** Bounds the delta list in the item (~25 bytes an id). */
 export const MAX_COMPACT_AFTER_DELTAS = 1000;
+/**
+ * 4, measured against 2, 3, 6 and 8 (bench/commit-cost.ts's workload on the layout with objects
+ * in memory, bytes of objects and item counted): amortised bytes per commit fall as the fan-in
+ * grows (a merged byte is rewritten once per level, log_f(commits) levels), but the chain, up to
+ * f-1 deltas per level, gets longer. At 1M keys and 100 changed keys per commit: f = 2: 34 KB a
+ * commit, and every other commit merges; 4: 27 KB, chain at most 19; 8: 23 KB but a chain of up
+ * to 29 objects, so states a few times bigger hit the 32 bound, whose full compactions make the
+ * cost grow with the state again.
+ */
+export const DEFAULT_DELTA_FAN_IN = 4;
+export const MAX_DELTA_FAN_IN = 64;
 export const DEFAULT_OBJECT_PREFIX = 'sluice/';
 
 const OPTION_KEYS = new Set([
@@ -45,6 +68,7 @@ const OPTION_KEYS = new Set([
   's3',
   'inlineStateLimitBytes',
   'compactAfterDeltas',
+  'deltaFanIn',
   'prefix',
   'now',
 ]);
@@ -84,13 +108,26 @@ export function validateAwsStoreOptions(options: AwsStoreOptions): ValidAwsStore
       `aws store: compactAfterDeltas must be an integer from 1 to ${MAX_COMPACT_AFTER_DELTAS} (the delta list lives in the item), got ${options.compactAfterDeltas}`,
     );
   }
+  const deltaFanIn = options.deltaFanIn ?? DEFAULT_DELTA_FAN_IN;
+  if (!Number.isInteger(deltaFanIn) || deltaFanIn === 1 || deltaFanIn < 0 || deltaFanIn > MAX_DELTA_FAN_IN) {
+    throw new ConfigError(
+      `aws store: deltaFanIn must be 0 (no merging) or an integer from 2 to ${MAX_DELTA_FAN_IN}, got ${options.deltaFanIn}`,
+    );
+  }
   const prefix = options.prefix ?? DEFAULT_OBJECT_PREFIX;
   if (typeof prefix !== 'string' || prefix.startsWith('/')) {
     throw new ConfigError(
       `aws store: prefix must be an S3 key prefix not starting with '/', got ${String(options.prefix)}`,
     );
   }
-  return { table: options.table, bucket: options.bucket, inlineStateLimitBytes, compactAfterDeltas, prefix };
+  return {
+    table: options.table,
+    bucket: options.bucket,
+    inlineStateLimitBytes,
+    compactAfterDeltas,
+    deltaFanIn,
+    prefix,
+  };
 }
 
 export interface ValidAwsStoreOptions {
@@ -98,5 +135,6 @@ export interface ValidAwsStoreOptions {
   bucket: string;
   inlineStateLimitBytes: number;
   compactAfterDeltas: number;
+  deltaFanIn: number;
   prefix: string;
 }

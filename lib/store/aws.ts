@@ -20,21 +20,24 @@ import { taskKey } from './task-key';
  * Costs, per partition task:
  * - warm commit: exactly one conditional PutItem (no read), plus one S3 PUT when the state is
  *   spilled and the batch changed it (or when the outbox is too big for the item);
- * - compaction commit (at most every `compactAfterDeltas` commits): reads back the snapshot and
- *   chain, writes one snapshot, deletes what it replaced (see `aws-state.ts`);
+ * - merging commit (every `deltaFanIn`-th spilled commit): reads back the chain's last deltas,
+ *   writes one merged delta instead of its own, deletes what it replaced (see `aws-state.ts`);
+ * - compaction commit (when the chain outweighs the snapshot, or would exceed
+ *   `compactAfterDeltas`): reads back the snapshot and chain, writes one snapshot, deletes what
+ *   it replaced;
  * - load (cold start, or a commit on a version this instance did not build): one consistent
  *   GetItem, plus the snapshot and delta GETs when spilled.
  *
  * Garbage: objects are immutable and unique, so no reader can ever see a wrong one, only a
  * missing one, which fails retriably (the retry reads the newer checkpoint). That makes deleting
  * safe as soon as the commit that dereferences them has succeeded: compaction deletes the old
- * snapshot and chain (one DeleteObjects), a commit deletes the previous outbox object, reset
- * deletes everything the item referenced, and a commit that lost the conditional write deletes
- * the objects it had just written, but only if the write was attempted once (after a retried
- * write, our item may have landed and been built on). The one leak: a process that dies between
- * its PUT and its write leaves an object no item references, which no lifecycle rule can tell
- * apart from live state; a sweep (objects older than a day not referenced by their task's item)
- * is the remedy, not implemented here.
+ * snapshot and chain (one DeleteObjects), a merge the deltas it merged, a commit deletes the
+ * previous outbox object, reset deletes everything the item referenced, and a commit that lost
+ * the conditional write deletes the objects it had just written, but only if the write was
+ * attempted once (after a retried write, our item may have landed and been built on). The one
+ * leak: a process that dies between its PUT and its write leaves an object no item references,
+ * which no lifecycle rule can tell apart from live state; a sweep (objects older than a day not
+ * referenced by their task's item) is the remedy, not implemented here.
  */
 
 export type { AwsStoreOptions } from './aws-options';
@@ -101,6 +104,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     objects,
     inlineStateLimitBytes: config.inlineStateLimitBytes,
     compactAfterDeltas: config.compactAfterDeltas,
+    deltaFanIn: config.deltaFanIn,
   });
   const outboxes = createOutboxes(objects);
   const known = new Map<string, KnownTask>();

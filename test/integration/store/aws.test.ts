@@ -182,8 +182,12 @@ describe('aws store: cost of a commit', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
-  it('makes at most one S3 PUT and one DynamoDB write per spilled commit; compactions apart', async () => {
-    const { store, take, close } = openStore({ inlineStateLimitBytes: 1024, compactAfterDeltas: 8 });
+  it('makes at most one S3 PUT and one DynamoDB write per spilled commit; compactions apart (no merging)', async () => {
+    const { store, take, close } = openStore({
+      inlineStateLimitBytes: 1024,
+      compactAfterDeltas: 8,
+      deltaFanIn: 0,
+    });
     const task = newTask();
     const first = await store.commit(request(task, 0, { set: manyKeys(2000), del: [] }, { stateKeys: 2000 }));
     expect(first.stateWrite).toBe('snapshot');
@@ -216,6 +220,42 @@ describe('aws store: cost of a commit', () => {
     expect(unchanged.stateWrite).toBe('unchanged');
     expect(take()).toEqual(['PutItem']);
     await close();
+  });
+
+  it('merges every 4th delta with the 3 before it (cascading): reads them, writes one object, deletes them', async () => {
+    const { store, take, close } = openStore({ inlineStateLimitBytes: 1024 });
+    const task = newTask();
+    const reference = new Map<string, Json>(manyKeys(2000));
+    await store.commit(request(task, 0, { set: manyKeys(2000), del: [] }, { stateKeys: 2000 }));
+    take();
+    for (let n = 1; n <= 20; n++) {
+      const set = manyKeys(10, n).map(([key, value]): [string, Json] => [`${key}/${n % 3}`, value]);
+      const del = n % 5 === 0 ? [`k/000000/${(n + 1) % 3}`] : [];
+      for (const key of del) reference.delete(key);
+      for (const [key, value] of set) reference.set(key, value);
+      const result = await store.commit(request(task, n, { set, del }, { stateKeys: reference.size }));
+      const requests = take();
+      // n in base 4 ending in k zeros: merges 3 deltas of each of the k lowest levels.
+      const digits = n.toString(4);
+      const merged = 3 * (digits.length - digits.replace(/0+$/, '').length);
+      expect(result).toMatchObject({ stateWrite: 'delta', compacted: false });
+      expect(result.cost).toMatchObject({ reads: 0, writes: 1, objectGets: merged, objectPuts: 1 });
+      expect(requests.filter((r) => r === 'GetObject')).toHaveLength(merged);
+      expect(requests.filter((r) => r !== 'GetObject')).toEqual(
+        merged > 0 ? ['PutObject', 'PutItem', 'DeleteObjects'] : ['PutObject', 'PutItem'],
+      );
+      // One delta per base-4 digit unit, levels persisted in the item; no garbage left.
+      const { Item } = await shared.dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: taskKey(task) } }, ConsistentRead: true }),
+      );
+      const levels = [...digits].flatMap((d, i) => Array<number>(Number(d)).fill(digits.length - 1 - i));
+      expect(Item?.deltaLevels?.L?.map((level) => Number(level.N))).toEqual(levels);
+      expect(await listKeys(objectPrefixOf(task))).toEqual(await referencedKeys(task));
+    }
+    expect(store.stats().compactions).toBe(0);
+    const cold = openStore();
+    expect(new Map((await cold.store.load(task))?.state)).toEqual(reference);
+    await Promise.all([close(), cold.close()]);
   });
 
   it('sends the same bytes for 10 changed keys with 1k and with 100k keys of state', async () => {

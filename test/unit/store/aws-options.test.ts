@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/errors';
 import { awsStoreFromEnv, createAwsStore } from '../../../lib/store/aws';
 import { configuredEndpoint, createAwsClients } from '../../../lib/store/aws-clients';
+import { DEFAULT_DELTA_FAN_IN, validateAwsStoreOptions } from '../../../lib/store/aws-options';
 
 describe('aws store configuration', () => {
   it('names the missing variable', () => {
@@ -25,6 +26,11 @@ describe('aws store configuration', () => {
       /inlineStateLimitBytes/,
     );
     expect(() => createAwsStore({ ...valid, compactAfterDeltas: 0 })).toThrow(/compactAfterDeltas/);
+    for (const deltaFanIn of [1, -1, 2.5, 65]) {
+      expect(() => createAwsStore({ ...valid, deltaFanIn })).toThrow(/deltaFanIn must be 0 \(no merging\)/);
+    }
+    expect(validateAwsStoreOptions({ ...valid }).deltaFanIn).toBe(DEFAULT_DELTA_FAN_IN);
+    expect(validateAwsStoreOptions({ ...valid, deltaFanIn: 0 }).deltaFanIn).toBe(0);
     expect(() => createAwsStore({ ...valid, table: '' })).toThrow(/SLUICE_TABLE/);
   });
 

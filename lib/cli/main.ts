@@ -7,6 +7,7 @@ import { messageOf, SluiceError } from '../errors';
 import { registerCheckpointsCommand } from './commands/checkpoints';
 import { registerConsumeCommand } from './commands/consume';
 import { registerDevCommand } from './commands/dev';
+import { registerGcCommand } from './commands/gc';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerProduceCommand } from './commands/produce';
 import { registerStackCommand } from './commands/stack';
@@ -67,6 +68,7 @@ export function createProgram(ctx: CliContext): Command {
   registerCheckpointsCommand(program, ctx);
   registerStateCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
+  registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);
 
   // Subcommands print and exit like the program (exitOverride and output are not inherited

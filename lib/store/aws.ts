@@ -10,9 +10,10 @@ import { createStateObjects, MissingObjectError } from './aws-objects';
 import { type AwsStoreOptions, validateAwsStoreOptions } from './aws-options';
 import { createOutboxes } from './aws-outbox';
 import { createStateLayout, type KnownState, type StateWriteKind } from './aws-state';
+import { type SweepOptions, type SweepResult, sweepOrphans } from './aws-sweep';
 import type { CommitResult, Store, StoreCost } from './store';
 import { zeroCost } from './store';
-import { taskKey } from './task-key';
+import { parseTaskKey, taskKey } from './task-key';
 
 /*
  * The `aws` store: checkpoints in DynamoDB, large state in S3 (DESIGN.md section 4, Storage).
@@ -36,8 +37,8 @@ import { taskKey } from './task-key';
  * the conditional write deletes the objects it had just written, but only if the write was
  * attempted once (after a retried write, our item may have landed and been built on). The one
  * leak: a process that dies between its PUT and its write leaves an object no item references,
- * which no lifecycle rule can tell apart from live state; a sweep (objects older than a day not
- * referenced by their task's item) is the remedy, not implemented here.
+ * which no lifecycle rule can tell apart from live state: `sweep` (`sluice gc`) deletes objects
+ * older than a given age that their task's item does not reference (aws-sweep.ts).
  */
 
 export type { AwsStoreOptions } from './aws-options';
@@ -65,6 +66,8 @@ export interface AwsStore extends Store {
   readonly kind: 'aws';
   commit(request: CommitRequest): Promise<AwsCommitResult>;
   stats(): AwsStoreStats;
+  /** Deletes objects no checkpoint references (see aws-sweep.ts); `sluice gc`. */
+  sweep(options: SweepOptions): Promise<SweepResult>;
 }
 
 /** What the store remembers of a task between calls (the version it last loaded or committed). */
@@ -369,6 +372,22 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
 
     stats() {
       return { ...totals };
+    },
+
+    sweep(sweepOptions) {
+      return sweepOrphans(
+        {
+          s3,
+          bucket: config.bucket,
+          prefix: config.prefix,
+          referencedKeys: async (pk) => {
+            const item = await readItem(parseTaskKey(pk), zeroCost());
+            return item ? referencedKeys(item) : [];
+          },
+          remove: (keys) => objects.remove(keys),
+        },
+        sweepOptions,
+      );
     },
   };
 

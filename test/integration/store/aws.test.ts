@@ -4,6 +4,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
@@ -465,6 +466,39 @@ describe('aws store: state in S3', () => {
     expect(await store.load(task)).toBeNull();
     expect(await listKeys(objectPrefixOf(task))).toEqual([]);
     await close();
+  });
+});
+
+describe('aws store: gc sweep', () => {
+  it('deletes old objects no item references, keeps referenced and young ones, of one function only', async () => {
+    const { store, close } = openStore({ inlineStateLimitBytes: 0, deltaFanIn: 0 });
+    const [task, other] = [newTask(), newTask()];
+    for (const t of [task, other]) {
+      await store.commit(request(t, 0, { set: manyKeys(50), del: [] }, { stateKeys: 50 }));
+      await store.commit(request(t, 1, { set: [['k/000001', 'x']], del: [] }, { stateKeys: 50 }));
+    }
+    // What an invocation that died between its PUT and its item write leaves behind.
+    const orphanOf = (t: TaskId) => `sluice/${taskKey(t)}/delta/3-00000000deadbeef.json`;
+    for (const t of [task, other]) {
+      await shared.s3.send(new PutObjectCommand({ Bucket: bucket, Key: orphanOf(t), Body: '{}' }));
+    }
+    const live = await referencedKeys(task);
+    expect(live).toHaveLength(2);
+
+    const young = await store.sweep({ fn: task.fn, minAgeMs: 3_600_000 });
+    expect(young).toMatchObject({ objects: 3, referenced: 2, young: 1, orphans: [], deleted: 0 });
+    const dry = await store.sweep({ fn: task.fn, minAgeMs: 0, dryRun: true });
+    expect(dry.orphans.map((orphan) => orphan.key)).toEqual([orphanOf(task)]);
+    expect(dry.deleted).toBe(0);
+    expect(await listKeys(`sluice/${taskKey(task)}/`)).toContain(orphanOf(task));
+
+    const swept = await store.sweep({ fn: task.fn, minAgeMs: 0 });
+    expect(swept).toMatchObject({ objects: 3, referenced: 2, deleted: 1 });
+    expect(await listKeys(`sluice/${taskKey(task)}/`)).toEqual([...live].sort());
+    expect(await listKeys(`sluice/${taskKey(other)}/`)).toContain(orphanOf(other));
+    const cold = openStore();
+    expect((await cold.store.load(task))?.state.get('k/000001')).toBe('x');
+    await Promise.all([close(), cold.close()]);
   });
 });
 

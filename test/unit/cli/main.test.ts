@@ -28,6 +28,7 @@ describe('sluice: help and usage', () => {
       'state',
       'stack',
       'transactions',
+      'gc',
     ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
@@ -55,6 +56,15 @@ describe('sluice: help and usage', () => {
     const { code, stderr } = await run(['topics', 'create', 't', '--partitions', 'many']);
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain("option '--partitions <n>' argument 'many' is invalid");
+  });
+
+  it("gc refuses a minimum age below Lambda's longest timeout, and stores without objects", async () => {
+    const young = await run(['gc', '--min-age-hours', '0.1']);
+    expect(young.code).toBe(EXIT.usage);
+    expect(young.stderr).toContain('a younger object may belong to a commit in flight');
+    const file = await run(['gc', '--store', 'memory']);
+    expect(file.code).toBe(EXIT.failure);
+    expect(file.stderr).toContain("gc sweeps the aws store's S3 objects; the memory store has none");
   });
 
   it('a missing topic is a usage error with one line saying what to do', async () => {

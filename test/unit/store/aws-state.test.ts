@@ -56,9 +56,9 @@ function referenced(state: ItemState): string[] {
   ].sort();
 }
 
-/** The item state after a DynamoDB round trip, as a cold load would see it. */
-function roundTrip(state: ItemState): ItemState {
-  const item: CheckpointItem = {
+/** A checkpoint item holding `state`. */
+function itemWith(state: ItemState): CheckpointItem {
+  return {
     task: { fn: 'f', topic: 't', partition: 0 },
     version: 1,
     next: 0,
@@ -69,7 +69,11 @@ function roundTrip(state: ItemState): ItemState {
     state,
     outbox: { kind: 'none' },
   };
-  return fromAttributes(toAttributes(item)).state;
+}
+
+/** The item state after a DynamoDB round trip, as a cold load would see it. */
+function roundTrip(state: ItemState): ItemState {
+  return fromAttributes(toAttributes(itemWith(state))).state;
 }
 
 const KEY_POOL = 300;
@@ -305,24 +309,16 @@ describe('aws state layout: tiered delta chain', () => {
   });
 
   it('rejects an item whose levels do not match its deltas', () => {
-    const attributes = toAttributes({
-      task: { fn: 'f', topic: 't', partition: 0 },
-      version: 1,
-      next: 0,
-      stateKeys: 0,
-      committedAt: 0,
-      commitId: 'c',
-      objectPrefix: PREFIX,
-      state: {
+    const attributes = toAttributes(
+      itemWith({
         kind: 's3',
         snapshot: 's',
         snapshotBytes: 1,
         deltas: ['a', 'b'],
         deltaLevels: [0, 0],
         deltaBytes: 2,
-      },
-      outbox: { kind: 'none' },
-    });
+      }),
+    );
     attributes.deltaLevels = { L: [{ N: '0' }] };
     expect(() => fromAttributes(attributes)).toThrow(/deltaLevels/);
     attributes.deltaLevels = { L: [{ N: '0' }, { N: '-1' }] };

@@ -3,8 +3,8 @@
  * here), runs prefix, generator and word-count through the trigger emulator against the aws
  * store on DynamoDB Local, checks the counts independently and prints a verdict.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { capture } from '../../../infra/local/process';
 import { REPO, sluice } from './helpers';
 
 const START_TIMEOUT_MS = 180_000;
@@ -13,24 +13,12 @@ describe('npm start', () => {
   it(
     'runs the walkthrough and passes its checks (exit 0)',
     async () => {
-      const child = spawn('npm', ['start', '--silent', '--', '--cleanup', '--sentences', '120'], {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          npm_config_offline: 'true',
-          npm_config_update_notifier: 'false',
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { code, stdout, stderr } = await capture(
+        'npm',
+        ['start', '--silent', '--', '--cleanup', '--sentences', '120'],
+        { ...process.env, NO_COLOR: '1', npm_config_offline: 'true', npm_config_update_notifier: 'false' },
+        REPO,
+      );
       expect(code, `${stdout}\n${stderr}`).toBe(0);
       expect(stdout).toMatch(
         /^VERDICT: PASS · 120 sentences, [\d,]+ words, each counted exactly once \(5 checks, [\d.]+ s\)$/m,

@@ -3,14 +3,13 @@
  * process (not by vitest), invoked with a real Lambda Kafka event, with the environment the
  * template gives the function, against the local stack (DynamoDB Local, moto S3, Kafka).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../../infra/local/process';
+import { capture, findExecutable } from '../../../infra/local/process';
 import type { PackageResult } from '../../../infra/package';
 import { encodeEvent, toRawRecord } from '../../../lib/event/encode';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
@@ -147,10 +146,10 @@ async function invoke(
       process.stderr.write('\\n@@error ' + (error && error.stack || String(error)) + '\\n');
       process.exit(1);
     }`;
-  const { code, stdout, stderr } = await exec(
+  const { code, stdout, stderr } = await capture(
     process.execPath,
     ['--input-type=module', '-e', runner, modulePath, eventFile],
-    { env, allowFailure: true },
+    env,
   );
   const line = stdout.split('\n').find((l) => l.startsWith('@@result '));
   if (code !== 0 || !line) {
@@ -314,29 +313,8 @@ async function startReader(topic: string, received: Received[]) {
   return consumer;
 }
 
-function exec(
-  command: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0 && !options.allowFailure)
-        reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr}`));
-      else resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+/** Runs a command to completion; rejects on a non-zero exit. */
+async function exec(command: string, args: string[]): Promise<void> {
+  const { code, stderr } = await capture(command, args, process.env);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr}`);
 }

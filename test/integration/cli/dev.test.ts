@@ -48,7 +48,8 @@ describe('sluice dev --bundle', () => {
 describe('sluice stack status', () => {
   it('probes each service of the running stack (exit 0)', async () => {
     injectedStack();
-    const { code, stdout } = await run(['stack', 'status', '--json']);
+    // This process's environment: the ports and stack folder the global setup started it with.
+    const { code, stdout } = await run(['stack', 'status', '--json'], { env: process.env });
     expect(code).toBe(0);
     const status = JSON.parse(stdout);
     expect(status.services.map((s: { name: string; running: boolean }) => [s.name, s.running])).toEqual([
@@ -56,7 +57,7 @@ describe('sluice stack status', () => {
       ['dynamodb', true],
       ['s3', true],
     ]);
-    const text = await run(['stack', 'status']);
+    const text = await run(['stack', 'status'], { env: process.env });
     expect(text.stdout.split('\n')[0]).toMatch(/^SERVICE +STATE +ENDPOINT +PID +DESCRIPTION$/);
   });
 });

@@ -30,6 +30,12 @@ export interface AwsStoreOptions {
    * delta levels, which makes the amortised commit cost grow with the state)
    */
   deltaFanIn?: number;
+  /**
+   * A spilled state's snapshot is rewritten (full compaction) once its delta chain weighs more
+   * than this times the snapshot. Default 1: a cold load then reads at most twice the snapshot's
+   * bytes, and the rewrite's O(state) cost is spread over O(state / delta) commits (aws-state.ts)
+   */
+  chainToSnapshotRatio?: number;
   /** S3 key prefix of state objects. Default `sluice/` */
   prefix?: string;
   /** clock (epoch ms) of the default clients' retry delays */
@@ -59,6 +65,13 @@ export const MAX_COMPACT_AFTER_DELTAS = 1000;
  */
 export const DEFAULT_DELTA_FAN_IN = 4;
 export const MAX_DELTA_FAN_IN = 64;
+/**
+ * Full compaction once the chain weighs more than the snapshot: measured against 1/2 and 2 (fan-in
+ * 4, 100 changed keys per commit): 1/2 costs 13% more bytes per commit at 1M keys (30% at 1k), 2
+ * saves 4% but lets a cold load read up to 3× the snapshot.
+ */
+export const DEFAULT_CHAIN_TO_SNAPSHOT_RATIO = 1;
+export const MAX_CHAIN_TO_SNAPSHOT_RATIO = 64;
 export const DEFAULT_OBJECT_PREFIX = 'sluice/';
 
 const OPTION_KEYS = new Set([
@@ -69,6 +82,7 @@ const OPTION_KEYS = new Set([
   'inlineStateLimitBytes',
   'compactAfterDeltas',
   'deltaFanIn',
+  'chainToSnapshotRatio',
   'prefix',
   'now',
 ]);
@@ -114,6 +128,16 @@ export function validateAwsStoreOptions(options: AwsStoreOptions): ValidAwsStore
       `aws store: deltaFanIn must be 0 (no merging) or an integer from 2 to ${MAX_DELTA_FAN_IN}, got ${options.deltaFanIn}`,
     );
   }
+  const chainToSnapshotRatio = options.chainToSnapshotRatio ?? DEFAULT_CHAIN_TO_SNAPSHOT_RATIO;
+  if (
+    typeof chainToSnapshotRatio !== 'number' ||
+    !(chainToSnapshotRatio > 0) ||
+    chainToSnapshotRatio > MAX_CHAIN_TO_SNAPSHOT_RATIO
+  ) {
+    throw new ConfigError(
+      `aws store: chainToSnapshotRatio must be a number above 0 and at most ${MAX_CHAIN_TO_SNAPSHOT_RATIO} (a cold load reads up to 1 + this times the snapshot), got ${options.chainToSnapshotRatio}`,
+    );
+  }
   const prefix = options.prefix ?? DEFAULT_OBJECT_PREFIX;
   if (typeof prefix !== 'string' || prefix.startsWith('/')) {
     throw new ConfigError(
@@ -126,6 +150,7 @@ export function validateAwsStoreOptions(options: AwsStoreOptions): ValidAwsStore
     inlineStateLimitBytes,
     compactAfterDeltas,
     deltaFanIn,
+    chainToSnapshotRatio,
     prefix,
   };
 }
@@ -136,5 +161,6 @@ export interface ValidAwsStoreOptions {
   inlineStateLimitBytes: number;
   compactAfterDeltas: number;
   deltaFanIn: number;
+  chainToSnapshotRatio: number;
   prefix: string;
 }

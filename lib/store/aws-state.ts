@@ -11,7 +11,7 @@ import {
 import type { StateDelta, StateEntries } from '../state/types';
 import type { ItemState } from './aws-item';
 import type { StateObjects } from './aws-objects';
-import { DEFAULT_DELTA_FAN_IN } from './aws-options';
+import { DEFAULT_CHAIN_TO_SNAPSHOT_RATIO, DEFAULT_DELTA_FAN_IN } from './aws-options';
 import type { StoreCost } from './store';
 
 /**
@@ -94,13 +94,6 @@ export interface StateLayout {
 
 /** Parallel GETs on load: enough to hide S3 latency, few enough for a small Lambda. */
 const READ_CONCURRENCY = 8;
-
-/**
- * Full compaction once the chain weighs more than the snapshot: measured against 1/2 and 2 (fan-in
- * 4, 100 changed keys per commit): 1/2 costs 13% more bytes per commit at 1M keys (30% at 1k), 2
- * saves 4% but lets a cold load read up to 3× the snapshot.
- */
-export const DEFAULT_CHAIN_TO_SNAPSHOT_RATIO = 1;
 
 export function createStateLayout(options: {
   objects: StateObjects;

@@ -48,6 +48,8 @@ export interface AwsCommitResult extends CommitResult {
   stateWrite: StateWriteKind;
   /** the commit compacted a spilled state (read back snapshot and chain) */
   compacted: boolean;
+  /** deltas the commit read back and merged with its own into one (0: none) */
+  merged: number;
 }
 
 /** Running totals since the store was created. */
@@ -108,6 +110,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     inlineStateLimitBytes: config.inlineStateLimitBytes,
     compactAfterDeltas: config.compactAfterDeltas,
     deltaFanIn: config.deltaFanIn,
+    chainToSnapshotRatio: config.chainToSnapshotRatio,
   });
   const outboxes = createOutboxes(objects);
   const known = new Map<string, KnownTask>();
@@ -293,6 +296,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       cost,
       stateWrite: stateWrite.kind,
       compacted: stateWrite.compacted,
+      merged: stateWrite.merged,
     };
   }
 

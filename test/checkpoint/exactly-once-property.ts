@@ -64,9 +64,11 @@ const scenario = fc.record({
       key: fc.constantFrom('a', 'b', 'c', 'k.1-x'),
       value: fc.integer({ min: 0, max: 9 }),
     }),
-    { maxLength: 50 },
+    // fast-check's default size ("small") would keep arrays near 10 long whatever maxLength
+    // says: schedules of a couple of batches per partition. "max" spreads them up to the bound.
+    { maxLength: 50, size: 'max' },
   ),
-  steps: fc.array(step, { maxLength: 25 }),
+  steps: fc.array(step, { maxLength: 25, size: 'max' }),
 });
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;

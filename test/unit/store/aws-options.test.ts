@@ -31,6 +31,12 @@ describe('aws store configuration', () => {
     }
     expect(validateAwsStoreOptions({ ...valid }).deltaFanIn).toBe(DEFAULT_DELTA_FAN_IN);
     expect(validateAwsStoreOptions({ ...valid, deltaFanIn: 0 }).deltaFanIn).toBe(0);
+    for (const chainToSnapshotRatio of [0, -1, Number.NaN, 65]) {
+      expect(() => createAwsStore({ ...valid, chainToSnapshotRatio })).toThrow(
+        /chainToSnapshotRatio must be a number above 0/,
+      );
+    }
+    expect(validateAwsStoreOptions({ ...valid, chainToSnapshotRatio: 0.5 }).chainToSnapshotRatio).toBe(0.5);
     expect(() => createAwsStore({ ...valid, table: '' })).toThrow(/SLUICE_TABLE/);
   });
 

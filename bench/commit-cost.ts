@@ -18,11 +18,11 @@ import { encodeSnapshot } from '../lib/state/encoding';
 import type { Json } from '../lib/state/types';
 import { type AwsStoreOptions, createAwsStore } from '../lib/store/aws';
 import {
+  DEFAULT_CHAIN_TO_SNAPSHOT_RATIO,
   DEFAULT_COMPACT_AFTER_DELTAS,
   DEFAULT_DELTA_FAN_IN,
   DEFAULT_INLINE_STATE_LIMIT_BYTES,
 } from '../lib/store/aws-options';
-import { DEFAULT_CHAIN_TO_SNAPSHOT_RATIO } from '../lib/store/aws-state';
 import { type BenchAws, createBenchAws } from './lib/aws';
 import { type BenchContext, runBench } from './lib/bench';
 import { prng } from './lib/data';

@@ -65,7 +65,9 @@ export async function sweepOrphans(deps: SweepDeps, options: SweepOptions): Prom
   for (const object of listed) {
     const task = taskKeyOf(object.key, deps.prefix);
     if (task === null) continue; // not written by the store: not ours to judge
-    byTask.set(task, [...(byTask.get(task) ?? []), object]);
+    const objects = byTask.get(task);
+    if (objects) objects.push(object);
+    else byTask.set(task, [object]);
   }
 
   const result: SweepResult = { objects: listed.length, referenced: 0, young: 0, orphans: [], deleted: 0 };

@@ -192,6 +192,7 @@ runBench(
                 const firstOffset = endOffsets[name] + 1;
                 endOffsets[name] += perBatch;
                 await publishers[name].publish({
+                  namespace: 'bench',
                   task: tasks[name],
                   outbox: { firstOffset, endOffset: endOffsets[name], messages },
                   messages,

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'STORE',
   'HANDLER',
   'PUBLISH',
+  'UNPUBLISHABLE_OUTPUT',
+  'LATE_CALL',
   'INJECTED_FAULT',
   'STACK_UNAVAILABLE',
 ] as const;
@@ -100,6 +102,32 @@ export class HandlerError extends SluiceError {
 export class PublishError extends SluiceError {
   constructor(message: string, cause?: unknown) {
     super('PUBLISH', message, { retriable: true, cause });
+  }
+}
+
+/**
+ * An output that can never be published (a partition the sink topic does not have, a record
+ * over its size limit): the batch fails before its commit, so nothing unpublishable is ever
+ * committed. Retrying does not help: fix the function, or route the record to the on-failure
+ * destination.
+ */
+export class UnpublishableOutputError extends SluiceError {
+  constructor(message: string) {
+    super('UNPUBLISHABLE_OUTPUT', message);
+  }
+}
+
+/**
+ * emit() or state used after process() returned: typically a missing `await`. What it did is in
+ * no commit, so it would be lost (or published uncommitted): it throws instead.
+ */
+export class LateCallError extends SluiceError {
+  constructor(what: string, task: string) {
+    super(
+      'LATE_CALL',
+      `${what} after process() returned for ${task}: it belongs to no commit and is refused. ` +
+        'A missing `await` in process()? Await every promise before process() returns.',
+    );
   }
 }
 

@@ -32,6 +32,7 @@ export async function probeOutboxScaling(): Promise<OutboxScaling> {
     }));
     const request = {
       task: { fn: 'probe', topic: 'probe', partition: 0 },
+      namespace: 'bench',
       outbox: { firstOffset: 0, endOffset: 0, messages },
       sinks: { s: sink },
       faults: noFaults,

@@ -1,14 +1,15 @@
 import { CheckpointConflictError } from '../errors';
-import type { PartitionBatch } from '../event/types';
+import type { PartitionBatch, RawRecord } from '../event/types';
 import { runProcess } from '../function/run-process';
 import type { FunctionDefinition } from '../function/types';
 import type { Logger } from '../log';
-import type { StateEntries } from '../state/types';
 import type { Store, StoreCost } from '../store/store';
 import { taskKey } from '../store/task-key';
 import type { Checkpoint, Outbox, TaskId } from './checkpoint';
 import type { FaultInjector } from './faults';
-import { type Publishers, publishOutbox } from './publish';
+import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
+import { checkOutboxSinks, type Publishers, publishOutbox, sinkLimits } from './publish';
+import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
   store: Store;
@@ -16,17 +17,9 @@ export interface CoordinatorDeps {
   now: () => number;
   log: Logger;
   faults: FaultInjector;
-  /**
-   * How long the publish marker of an outbox is known to last. The Kafka marker is an offset of
-   * a group without members, which the broker drops `offsets.retention.minutes` after its commit
-   * (7 days by default). An outbox found at a cold start that was committed longer ago than this
-   * may have lost its marker, so re-publishing it could duplicate; it is assumed published.
-   */
-  outboxMarkerRetentionMs?: number;
+  /** the deployment namespace (lib/namespace.ts): part of every Kafka identity */
+  namespace: string;
 }
-
-/** Kafka's default `offsets.retention.minutes` (10080), less an hour of margin. */
-export const DEFAULT_OUTBOX_MARKER_RETENTION_MS = (10_080 - 60) * 60_000;
 
 export interface BatchOutcome {
   task: TaskId;
@@ -37,13 +30,8 @@ export interface BatchOutcome {
   gap: number;
   checkpoint: Checkpoint;
   cost: StoreCost | null;
-}
-
-/** What a warm process remembers of a task: exactly the committed (task, version). */
-interface WarmTask {
-  checkpoint: Checkpoint;
-  state: StateEntries;
-  outboxPublished: boolean;
+  /** the first attempt met a checkpoint that had moved on, and the batch ran again on it */
+  reran: boolean;
 }
 
 /**
@@ -51,73 +39,63 @@ interface WarmTask {
  * load, flush outbox, skip applied, process, commit on version, publish, return.
  *
  * The warm cache only ever holds what the store confirmed; any doubt (conflict, store error
- * whose outcome is unknown) drops it, so the next call reloads the truth.
+ * whose outcome is unknown) drops it, so the next call reloads the truth. Lambda sends a batch to
+ * any warm instance, so a warm checkpoint can be stale: the commit's conflict says so, and the
+ * batch runs once more on the current checkpoint (one read, one write) before it fails.
  */
 export function createCoordinator(deps: CoordinatorDeps) {
-  const warm = new Map<string, WarmTask>();
+  const warm = createWarmCache();
+  const counters = { reruns: 0 };
 
-  async function load(task: TaskId): Promise<WarmTask> {
-    const cached = warm.get(taskKey(task));
+  /** The task's warm entry, loading it when cold; the caller releases it. */
+  async function acquire(definition: FunctionDefinition, task: TaskId): Promise<WarmTask> {
+    const cached = warm.acquire(task);
     if (cached) return cached;
     const loaded = await deps.store.load(task);
-    const entry: WarmTask = loaded
-      ? { checkpoint: loaded.checkpoint, state: loaded.state, outboxPublished: false }
-      : { checkpoint: emptyCheckpoint(), state: new Map(), outboxPublished: true };
-    warm.set(taskKey(task), entry);
-    return entry;
+    const outbox = loaded?.checkpoint.outbox ?? null;
+    if (outbox) checkOutboxSinks(task, outbox, definition.sinks);
+    return warm.insert(
+      task,
+      loaded
+        ? { checkpoint: loaded.checkpoint, state: loaded.state, outboxPublished: isEmpty(outbox) }
+        : { checkpoint: emptyCheckpoint(), state: new Map(), outboxPublished: true },
+    );
   }
 
-  async function flush(
-    definition: FunctionDefinition,
-    task: TaskId,
-    entry: WarmTask,
-    outbox: Outbox | null,
-    recovery: boolean,
-  ) {
-    if (outbox === null || outbox.messages.length === 0) {
-      entry.outboxPublished = true;
-      return;
-    }
+  async function publish(definition: FunctionDefinition, task: TaskId, outbox: Outbox, recovery: boolean) {
+    if (isEmpty(outbox)) return;
     await publishOutbox(deps.publishers, {
+      namespace: deps.namespace,
       task,
       outbox,
       sinks: definition.sinks,
       faults: deps.faults,
       recovery,
     });
-    entry.outboxPublished = true;
   }
 
-  async function runBatch(definition: FunctionDefinition, batch: PartitionBatch): Promise<BatchOutcome> {
-    const task: TaskId = { fn: definition.name, topic: batch.topic, partition: batch.partition };
-    const key = taskKey(task);
+  async function attempt(
+    definition: FunctionDefinition,
+    task: TaskId,
+    records: RawRecord[],
+  ): Promise<Omit<BatchOutcome, 'reran'>> {
+    const entry = await acquire(definition, task);
     try {
-      // 1. Load (nothing to read when warm).
-      const entry = await load(task);
       await deps.faults('after-load', task);
 
-      // 2. Flush the outbox of the last commit if this process has not published it.
+      // 2. Flush the outbox of the last commit if this process has not published it. A marker
+      // below its end, or none, means it was not: only a later commit or the scheduled flush
+      // takes an outbox out of the checkpoint, and both do so after it was published.
       if (!entry.outboxPublished) {
-        const age = deps.now() - entry.checkpoint.committedAt;
-        const retention = deps.outboxMarkerRetentionMs ?? DEFAULT_OUTBOX_MARKER_RETENTION_MS;
-        if (entry.checkpoint.outbox && age > retention) {
-          deps.log.warn('outbox older than the outbox marker retention: assuming it was published', {
-            task: key,
-            committedAt: new Date(entry.checkpoint.committedAt).toISOString(),
-            endOffset: entry.checkpoint.outbox.endOffset,
-            setting: 'SLUICE_OUTBOX_MARKER_RETENTION_MINUTES (match the broker offsets.retention.minutes)',
-          });
-          entry.outboxPublished = true;
-        } else {
-          await flush(definition, task, entry, entry.checkpoint.outbox, true);
-        }
+        await publish(definition, task, entry.checkpoint.outbox!, true);
+        entry.outboxPublished = true;
       }
       await deps.faults('after-flush', task);
 
       // 3. Skip what was applied before.
       const base = entry.checkpoint;
-      const fresh = batch.records.filter((r) => r.offset >= base.next);
-      const skipped = batch.records.length - fresh.length;
+      const fresh = records.filter((r) => r.offset >= base.next);
+      const skipped = records.length - fresh.length;
       const first = fresh[0];
       const last = fresh.at(-1);
       if (first === undefined || last === undefined) {
@@ -126,15 +104,16 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const gap = base.version > 0 ? first.offset - base.next : 0;
       if (gap > 0) {
         deps.log.info('offset gap before batch (compaction, transaction markers or retention)', {
-          task: key,
+          task: taskKey(task),
           expected: base.next,
           got: first.offset,
           gap,
         });
       }
 
-      // 4. Process.
-      const { transaction, messages } = await runProcess(definition, task, fresh, entry.state, deps.log);
+      // 4. Process; every output is checked against its sink's limits before anything commits.
+      const limits = await sinkLimits(deps.publishers, definition.sinks);
+      const { transaction, messages } = await runProcess(definition, task, fresh, entry.state, deps.log, limits);
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.
@@ -149,37 +128,78 @@ export function createCoordinator(deps: CoordinatorDeps) {
         outbox,
         committedAt: deps.now(),
       });
-      transaction.applyTo(entry.state);
-      entry.checkpoint = checkpoint;
-      entry.outboxPublished = false;
+      if (warm.exclusive(task, entry)) {
+        transaction.applyTo(entry.state);
+        entry.checkpoint = checkpoint;
+        entry.outboxPublished = outbox === null;
+      } else {
+        // Another batch of this process reads the entry's state as its base: leave it alone.
+        warm.drop(task, entry);
+      }
       await deps.faults('after-commit', task);
 
-      // 6. Publish; if this fails, step 2 of the next call repeats it.
-      await flush(definition, task, entry, outbox, false);
+      // 6. Publish; if this fails, step 2 of the next call (or the scheduled flush) repeats it.
+      if (outbox) {
+        await publish(definition, task, outbox, false);
+        if (entry.checkpoint === checkpoint) entry.outboxPublished = true;
+      }
       await deps.faults('after-publish', task);
 
       // 7. Return: the trigger commits its consumer offset.
       return { task, applied: fresh.length, skipped, gap, checkpoint, cost };
     } catch (error) {
-      // A conflict means another invocation owns the task; any other failure may or may not
+      // A conflict means another invocation moved the task; any other failure may or may not
       // have reached the store. Either way, forget what we think we know.
-      if (!(error instanceof CheckpointConflictError)) deps.log.debug('batch failed', { task: key });
-      warm.delete(key);
+      warm.drop(task, entry);
       throw error;
+    } finally {
+      warm.release(entry);
     }
   }
 
+  async function runBatch(definition: FunctionDefinition, batch: PartitionBatch): Promise<BatchOutcome> {
+    const task: TaskId = { fn: definition.name, topic: batch.topic, partition: batch.partition };
+    try {
+      return { ...(await attempt(definition, task, batch.records)), reran: false };
+    } catch (error) {
+      if (!(error instanceof CheckpointConflictError)) throw error;
+      // Lambda gave this batch to an instance whose warm checkpoint is old, or an invocation
+      // beside it committed first. Failing would count against MaximumRetryAttempts and bisect;
+      // re-running on the current checkpoint skips what is applied and applies the rest.
+      counters.reruns += 1;
+      deps.log.info('checkpoint moved on since this process read it: re-running the batch on the current one', {
+        task: taskKey(task),
+        current: (error.current as Checkpoint | null)?.version ?? null,
+      });
+      return { ...(await attempt(definition, task, batch.records)), reran: true };
+    }
+  }
+
+  const flush = createIdleFlush({ ...deps, warm });
+
   return {
     runBatch,
+    /** The scheduled flush: publishes and confirms the outboxes of idle tasks (flush.ts). */
+    flushIdle(definition: FunctionDefinition, options?: FlushOptions): Promise<FlushReport> {
+      return flush(definition, options);
+    },
+    /** Batches re-run after a conflict so far. */
+    get reruns() {
+      return counters.reruns;
+    },
     /** Drops warm state, as a cold start would (tests, and the emulator after a rebalance). */
     forget(task?: TaskId) {
-      if (task) warm.delete(taskKey(task));
+      if (task) warm.drop(task);
       else warm.clear();
     },
   };
 }
 
 export type Coordinator = ReturnType<typeof createCoordinator>;
+
+function isEmpty(outbox: Outbox | null): boolean {
+  return outbox === null || outbox.messages.length === 0;
+}
 
 function emptyCheckpoint(): Checkpoint {
   return { version: 0, next: 0, outbox: null, stateKeys: 0, committedAt: 0 };

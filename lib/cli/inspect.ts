@@ -33,6 +33,7 @@ export async function checkpointRows(
   store: Store,
   kafka: KafkaClient | null,
   topic: string = definition.source.topic,
+  namespace = 'local',
 ): Promise<CheckpointRow[]> {
   const fn = definition.name;
   const tasks = (await store.list(fn)).filter((t) => t.topic === topic);
@@ -50,7 +51,7 @@ export async function checkpointRows(
     const watermarks = await admin.watermarks(topic);
     ends = new Map([...watermarks].map(([p, w]) => [p, w.high]));
     if (Object.values(definition.sinks).some((s) => s.kind === 'kafka')) {
-      published = await admin.committedOffsets(outboxGroupId(fn), topic);
+      published = await admin.committedOffsets(outboxGroupId(namespace, fn), topic);
     }
   }
   const partitions = [...new Set([...loaded.keys(), ...ends.keys()])].sort((a, b) => a - b);

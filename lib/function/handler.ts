@@ -1,7 +1,9 @@
 import type { BatchOutcome } from '../checkpoint/coordinator';
+import type { FlushReport } from '../checkpoint/flush';
 import { messageOf, SluiceError } from '../errors';
 import { decodeEvent } from '../event/decode';
 import type { Runtime } from './runtime';
+import { isScheduledFlush } from './scheduled-flush';
 import type { FunctionDefinition } from './types';
 
 /** The part of Lambda's context object Sluice uses. */
@@ -29,7 +31,7 @@ export interface BatchResponse {
 export type KafkaHandler = ((
   event: unknown,
   context?: LambdaContext,
-) => Promise<BatchResponse | undefined>) & {
+) => Promise<BatchResponse | FlushReport | undefined>) & {
   readonly definition: FunctionDefinition;
 };
 
@@ -68,12 +70,16 @@ export function createHandler(
   options: HandlerOptions = {},
 ): KafkaHandler {
   let runtime: Promise<Runtime> | undefined;
-  const handler = async (event: unknown, context?: LambdaContext): Promise<BatchResponse | undefined> => {
+  const handler = async (
+    event: unknown,
+    context?: LambdaContext,
+  ): Promise<BatchResponse | FlushReport | undefined> => {
     runtime ??= getRuntime().catch((error: unknown) => {
       runtime = undefined;
       throw error;
     });
     const { coordinator, log } = await runtime;
+    if (isScheduledFlush(event)) return coordinator.flushIdle(definition);
     const decoded = decodeEvent(event);
     for (const batch of decoded.batches) {
       if (batch.topic !== definition.source.topic) {

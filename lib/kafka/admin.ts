@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { type Admin, ConfigResourceTypes } from 'kafkajs';
 import { lazy } from './lazy';
 
 /** The admin operations Sluice and its tests need. Connects on first use. */
@@ -20,6 +20,8 @@ export interface KafkaAdmin {
   watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
   /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
+  /** Effective values of topic configs (topic override, else the broker default), by name. */
+  topicConfig(topic: string, names: string[]): Promise<Map<string, string>>;
   disconnect(): Promise<void>;
 }
 
@@ -68,6 +70,16 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return new Map(
         (result?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : null]),
+      );
+    },
+    async topicConfig(topic, names) {
+      await connected.get();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: names }],
+      });
+      return new Map(
+        (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue] as const),
       );
     },
     async disconnect() {

@@ -16,26 +16,33 @@ export function lazyKafka(source: KafkaSource): () => Promise<KafkaPort> {
 }
 
 /**
- * One admin client, shared (marker reads, partition counts); it connects on first call. After
- * an error the caller resets it, so the next use starts a fresh one.
+ * One admin client, shared (marker reads, topic limits); it connects on first call. After an
+ * error the caller resets it, so the next use starts a fresh one. Concurrent first calls (several
+ * partitions, or invocations at once on Managed Instances) share one client.
  */
 export function sharedAdmin(kafka: () => Promise<KafkaPort>) {
-  let admin: KafkaAdmin | undefined;
+  let admin: Promise<KafkaAdmin> | undefined;
   const reset = async () => {
     const current = admin;
     admin = undefined;
-    await current?.disconnect().catch(() => {});
+    await (await current?.catch(() => undefined))?.disconnect().catch(() => {});
+  };
+  const get = (): Promise<KafkaAdmin> => {
+    admin ??= kafka()
+      .then((client) => client.admin())
+      .catch((error: unknown) => {
+        admin = undefined;
+        throw error;
+      });
+    return admin;
   };
   return {
-    async get(): Promise<KafkaAdmin> {
-      admin ??= (await kafka()).admin();
-      return admin;
-    },
+    get,
     /** Runs an admin call; on failure the admin is replaced before the error goes on. */
     async call<T>(fn: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-      const current = await this.get();
+      const current = get();
       try {
-        return await fn(current);
+        return await fn(await current);
       } catch (error) {
         if (admin === current) await reset();
         throw error;

@@ -1,7 +1,6 @@
 import type { TaskId } from '../checkpoint/checkpoint';
 import type { TransactionalProducer } from '../kafka/producer';
 import type { Logger } from '../log';
-import { taskKey } from '../store/task-key';
 import type { KafkaPort } from './kafka-port';
 import { transactionalIdOf } from './outbox-marker';
 
@@ -26,23 +25,24 @@ export interface TaskProducer {
 }
 
 /**
- * Transactional producers per partition task (`transactionalId = sluice.<fn>.<topic>.<partition>`,
+ * Transactional producers per partition task and deployment
+ * (`transactionalId = sluice.<namespace>.<fn>.<topic>.<partition>`,
  * idempotent, one request in flight: see lib/kafka/producer.ts), kept across warm invocations.
- * A Lambda instance runs one invocation at a time, but an invocation runs its partitions
- * concurrently and the emulator may overlap invocations, so use of one task's producer is
- * serialised.
+ * An invocation runs its partitions concurrently, Lambda Managed Instances run several
+ * invocations in one process, and the scheduled flush may meet a batch of the same task, so use
+ * of one task's producer is serialised.
  */
 export function createProducerCache(deps: { kafka: () => Promise<KafkaPort>; log: Logger }) {
   const producers = new Map<string, TaskProducer>();
   const queues = new Map<string, Promise<unknown>>();
   let inits = 0;
 
-  async function entryFor(task: TaskId): Promise<TaskProducer> {
-    const key = taskKey(task);
+  async function entryFor(namespace: string, task: TaskId): Promise<TaskProducer> {
+    const key = transactionalIdOf(namespace, task);
     let entry = producers.get(key);
     if (!entry) {
       const producer = (await deps.kafka()).transactionalProducer({
-        transactionalId: transactionalIdOf(task),
+        transactionalId: key,
         transactionTimeoutMs: TRANSACTION_TIMEOUT_MS,
       });
       entry = { task, producer, marker: undefined };
@@ -53,10 +53,10 @@ export function createProducerCache(deps: { kafka: () => Promise<KafkaPort>; log
 
   return {
     /** Runs `fn` with exclusive use of the task's producer entry. */
-    async use<T>(task: TaskId, fn: (entry: TaskProducer) => Promise<T>): Promise<T> {
-      const key = taskKey(task);
+    async use<T>(namespace: string, task: TaskId, fn: (entry: TaskProducer) => Promise<T>): Promise<T> {
+      const key = transactionalIdOf(namespace, task);
       const previous = queues.get(key) ?? Promise.resolve();
-      const run = previous.catch(() => {}).then(async () => fn(await entryFor(task)));
+      const run = previous.catch(() => {}).then(async () => fn(await entryFor(namespace, task)));
       const tail = run.catch(() => {});
       queues.set(key, tail);
       void tail.then(() => {

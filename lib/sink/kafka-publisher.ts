@@ -8,8 +8,8 @@ import { topicsNeedingCounts, toTopicMessageChunks } from './kafka-messages';
 import type { KafkaSource } from './kafka-port';
 import { createProducerCache, type TaskProducer } from './kafka-producer-cache';
 import { isPublished, markerOffset, markerOffsets, readOutboxMarker } from './outbox-marker';
-import { createPartitionCounts } from './partitioner';
-import type { OutboxPublisher, PublishRequest } from './publisher';
+import { createTopicLimits } from './partitioner';
+import type { OutboxPublisher, PublishRequest, SinkLimits } from './publisher';
 
 /**
  * Attempts of one outbox publish. Each failed attempt aborts its transaction and drops the
@@ -52,10 +52,10 @@ export interface KafkaPublisher extends OutboxPublisher {
 /**
  * The exactly-once Kafka publisher (DESIGN section 5). For an outbox of task `t` ending at `e`:
  *
- * 1. `t`'s transactional producer (`sluice.<fn>.<topic>.<partition>`), kept across warm
+ * 1. `t`'s transactional producer (`sluice.<namespace>.<fn>.<topic>.<partition>`), kept across warm
  *    invocations. A new one is initialised first: InitProducerId fences older producers of `t`
  *    and aborts their open transaction;
- * 2. the outbox marker (group `sluice.<fn>.outbox`, source partition): read right after init.
+ * 2. the outbox marker (group `sluice.<namespace>.<fn>.outbox`, source partition): read after init.
  *    From then on this producer is the only one that can move it — any other would have to init,
  *    fencing us, and then our transaction fails and we start over at 1 — so a warm publish knows
  *    it without a read. If it is `>= e + 1`, the outbox was published: skip;
@@ -79,17 +79,17 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
   const kafka = lazyKafka(options.kafka);
   const admin = sharedAdmin(kafka);
   const producers = createProducerCache({ kafka, log });
-  const partitionCounts = createPartitionCounts(admin);
+  const topicLimits = createTopicLimits(admin);
   const counters = { published: 0, skippedAfterRead: 0, skippedWarm: 0, retriedAttempts: 0 };
 
   type Outcome = 'published' | 'skipped: marker read after init' | 'skipped: known published';
 
   async function publishOnce(entry: TaskProducer, request: PublishRequest): Promise<Outcome> {
-    const { task, outbox, messages, sinks, faults } = request;
+    const { namespace, task, outbox, messages, sinks, faults } = request;
     if (entry.marker === undefined) {
       try {
         await producers.init(entry);
-        entry.marker = await admin.call((a) => readOutboxMarker(a, task));
+        entry.marker = await admin.call((a) => readOutboxMarker(a, namespace, task));
         log.debug('producer initialised, outbox marker read', {
           transactionalId: entry.producer.transactionalId,
           marker: entry.marker,
@@ -112,12 +112,12 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
     try {
       const counts = new Map<string, number>();
       for (const topic of topicsNeedingCounts(messages, sinks))
-        counts.set(topic, await partitionCounts.get(topic));
+        counts.set(topic, (await topicLimits.get(topic)).partitions);
       const chunks = toTopicMessageChunks(messages, sinks, counts);
       txn = await entry.producer.beginTransaction();
       for (const chunk of chunks) await txn.send(chunk);
       // Retries CONCURRENT_TRANSACTIONS itself (kafkajs does not): see lib/kafka/producer.ts.
-      await txn.sendOffsets(markerOffsets(task, outbox.endOffset));
+      await txn.sendOffsets(markerOffsets(namespace, task, outbox.endOffset));
       await faults('mid-publish', task);
       const committing = txn;
       txn = undefined; // after commit is called, abort is not an option any more
@@ -153,7 +153,7 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
       const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcome = await producers.use(task, (entry) => publishOnce(entry, request));
+          const outcome = await producers.use(request.namespace, task, (entry) => publishOnce(entry, request));
           log.debug(`outbox ${outcome}`, {
             task: taskKey(task),
             endOffset: outbox.endOffset,
@@ -179,10 +179,15 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
             attempt,
             error: messageOf(error),
           });
-          partitionCounts.clear();
+          topicLimits.clear();
           await sleep(PUBLISH_RETRY_BACKOFF_MS * 2 ** (attempt - 1));
         }
       }
+    },
+    async limits(sinks) {
+      const limits = new Map<string, SinkLimits>();
+      for (const [name, sink] of Object.entries(sinks)) limits.set(name, await topicLimits.get(sink.target));
+      return limits;
     },
     stats() {
       return { ...counters, inits: producers.inits };

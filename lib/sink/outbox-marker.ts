@@ -4,22 +4,25 @@ import type { TransactionOffsets } from '../kafka/messages';
 
 /**
  * The outbox marker (DESIGN section 5): the committed offset of consumer group
- * `sluice.<function>.outbox` for the SOURCE topic-partition of a task. Each outbox transaction
+ * `sluice.<namespace>.<function>.outbox` for the SOURCE topic-partition of a task. Each outbox transaction
  * commits `endOffset + 1` to it together with the outputs, so "marker >= endOffset + 1" means
  * "this outbox (or a later one) was published". Outboxes of a task are published in commit order,
  * so the marker only moves forward.
  *
  * The group never has members: its offsets are only written by transactions (TxnOffsetCommit).
- * Caveat: the broker expires offsets of a member-less group `offsets.retention.minutes` after
- * their last commit (7 days by default), and an expired marker reads as "not published".
+ * The broker expires offsets of a member-less group `offsets.retention.minutes` after their last
+ * commit (7 days by default): an absent marker is therefore ambiguous, and the coordinator never
+ * relies on one for an outbox older than that. An outbox stays in the checkpoint only until a
+ * later commit replaces it or the scheduled flush confirms it in the store (checkpoint/flush.ts),
+ * so an outbox still there is one nobody confirmed: absent or lower marker, it is published.
  */
-export function outboxGroupId(fn: string): string {
-  return `sluice.${fn}.outbox`;
+export function outboxGroupId(namespace: string, fn: string): string {
+  return `sluice.${namespace}.${fn}.outbox`;
 }
 
-/** The transactional id of a task's producer: one per partition task, stable across processes. */
-export function transactionalIdOf(task: TaskId): string {
-  return `sluice.${task.fn}.${task.topic}.${task.partition}`;
+/** The transactional id of a task's producer: one per partition task and deployment, stable across processes. */
+export function transactionalIdOf(namespace: string, task: TaskId): string {
+  return `sluice.${namespace}.${task.fn}.${task.topic}.${task.partition}`;
 }
 
 /** The offset to commit for an outbox whose batch ended at `endOffset` (Kafka: last + 1). */
@@ -33,9 +36,9 @@ export function isPublished(marker: number | null, endOffset: number): boolean {
 }
 
 /** The `sendOffsets` argument that moves a task's marker past `endOffset`. */
-export function markerOffsets(task: TaskId, endOffset: number): TransactionOffsets {
+export function markerOffsets(namespace: string, task: TaskId, endOffset: number): TransactionOffsets {
   return {
-    consumerGroupId: outboxGroupId(task.fn),
+    consumerGroupId: outboxGroupId(namespace, task.fn),
     topics: [
       {
         topic: task.topic,
@@ -50,7 +53,11 @@ export function markerOffsets(task: TaskId, endOffset: number): TransactionOffse
  * caches). Only meaningful after the task's producer was initialised: init completes or aborts
  * any transaction still writing the marker, so what is read is settled.
  */
-export async function readOutboxMarker(admin: KafkaAdmin, task: TaskId): Promise<number | null> {
-  const offsets = await admin.committedOffsets(outboxGroupId(task.fn), task.topic);
+export async function readOutboxMarker(
+  admin: KafkaAdmin,
+  namespace: string,
+  task: TaskId,
+): Promise<number | null> {
+  const offsets = await admin.committedOffsets(outboxGroupId(namespace, task.fn), task.topic);
   return offsets.get(task.partition) ?? null;
 }

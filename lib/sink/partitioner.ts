@@ -38,19 +38,54 @@ export function choosePartition(
   return partition;
 }
 
-/** Partition counts of target topics, read through the admin client and cached for a while. */
-export function createPartitionCounts(admin: SharedAdmin, now: () => number = Date.now) {
-  const cache = new Map<string, { count: number; at: number }>();
+/** What can be checked of a Kafka topic before an output is committed for it. */
+export interface TopicLimits {
+  partitions: number;
+  /** the topic's effective `max.message.bytes`: the largest record batch the broker accepts */
+  maxMessageBytes: number;
+}
+
+/** Kafka's default `max.message.bytes` (1 MiB + record batch overhead), when the broker does not say. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * Partition counts and size limits of target topics, read through the admin client and cached
+ * for a while. A failed refresh keeps the last value it had (an output checked against a
+ * limit a few minutes old is still checked), so a Kafka outage does not stop commits of a
+ * warm process; with nothing cached, the error goes on.
+ */
+export function createTopicLimits(admin: SharedAdmin, now: () => number = Date.now) {
+  const cache = new Map<string, { limits: TopicLimits; at: number }>();
+  const reading = new Map<string, Promise<TopicLimits>>();
+
+  async function read(topic: string): Promise<TopicLimits> {
+    const partitions = (await admin.call((a) => a.partitions(topic))).length;
+    if (partitions === 0) {
+      throw new ConfigError(`sink topic "${topic}" does not exist (no partitions): create it before emitting to it`);
+    }
+    const configs = await admin.call((a) => a.topicConfig(topic, ['max.message.bytes']));
+    const maxMessageBytes = Number(configs.get('max.message.bytes') ?? DEFAULT_MAX_MESSAGE_BYTES);
+    return { partitions, maxMessageBytes };
+  }
+
   return {
-    async get(topic: string): Promise<number> {
+    async get(topic: string): Promise<TopicLimits> {
       const hit = cache.get(topic);
-      if (hit && now() - hit.at < PARTITION_COUNT_TTL_MS) return hit.count;
-      const count = (await admin.call((a) => a.partitions(topic))).length;
-      if (count === 0) {
-        throw new ConfigError(`sink topic "${topic}" has no partitions: create it before publishing`);
+      if (hit && now() - hit.at < PARTITION_COUNT_TTL_MS) return hit.limits;
+      // Concurrent batches of one process share one read.
+      let pending = reading.get(topic);
+      if (!pending) {
+        pending = read(topic).finally(() => reading.delete(topic));
+        reading.set(topic, pending);
       }
-      cache.set(topic, { count, at: now() });
-      return count;
+      try {
+        const limits = await pending;
+        cache.set(topic, { limits, at: now() });
+        return limits;
+      } catch (error) {
+        if (hit && !(error instanceof ConfigError)) return hit.limits;
+        throw error;
+      }
     },
     clear() {
       cache.clear();

@@ -3,6 +3,8 @@ import type { FaultInjector } from '../checkpoint/faults';
 import type { Sink } from './sink';
 
 export interface PublishRequest {
+  /** the deployment namespace: part of every Kafka identity (lib/namespace.ts) */
+  namespace: string;
   task: TaskId;
   outbox: Outbox;
   /** the outbox messages for this publisher's sinks only */
@@ -16,11 +18,25 @@ export interface PublishRequest {
   recovery?: boolean;
 }
 
+/** What an output of a sink must fit, checked by `emit` before anything is committed. */
+export interface SinkLimits {
+  /** partitions of the target: an explicit or partitioner-chosen partition must be below it */
+  partitions?: number;
+  /** largest serialised record (key, value, headers and record overhead) the target accepts */
+  maxMessageBytes?: number;
+}
+
 /**
  * Delivers committed outbox messages of one sink kind. Must be idempotent per
  * (task, outbox.endOffset): the same outbox is flushed again after a crash.
  */
 export interface OutboxPublisher {
   publish(request: PublishRequest): Promise<void>;
+  /**
+   * The limits of these sinks (all of this publisher's kind), by sink name: an output that can
+   * never be published must fail its batch before the commit, not wedge the partition after it.
+   * Called before every batch: keep it cached.
+   */
+  limits?(sinks: Record<string, Sink>): Promise<Map<string, SinkLimits>>;
   close(): Promise<void>;
 }

@@ -46,6 +46,7 @@ export interface TaskTransactionState {
  * moment may show as pending for a few milliseconds.)
  */
 export async function inspectTaskTransactions(input: {
+  namespace: string;
   target: TransactionsTarget;
   store: Store;
   kafka: KafkaPort;
@@ -62,7 +63,7 @@ export async function inspectTaskTransactions(input: {
   }
   const admin = input.kafka.admin();
   try {
-    const markers = await admin.committedOffsets(outboxGroupId(target.fn), target.topic);
+    const markers = await admin.committedOffsets(outboxGroupId(input.namespace, target.fn), target.topic);
     const states: TaskTransactionState[] = [];
     for (const task of tasks) {
       const checkpoint = (await store.load(task))?.checkpoint ?? null;
@@ -71,7 +72,7 @@ export async function inspectTaskTransactions(input: {
       states.push({
         topic: task.topic,
         partition: task.partition,
-        transactionalId: transactionalIdOf(task),
+        transactionalId: transactionalIdOf(input.namespace, task),
         version: checkpoint?.version ?? 0,
         next: checkpoint?.next ?? 0,
         outbox: outbox && summarise(outbox, target),
@@ -92,11 +93,11 @@ export async function inspectTaskTransactions(input: {
  * timeout). Safe at any time: a live invocation that was fenced retries with a new producer, and
  * the outbox stays in the checkpoint to be published.
  */
-export async function abortTaskTransaction(input: { kafka: KafkaPort; task: TaskId }): Promise<{
+export async function abortTaskTransaction(input: { kafka: KafkaPort; namespace: string; task: TaskId }): Promise<{
   transactionalId: string;
 }> {
   const producer = input.kafka.transactionalProducer({
-    transactionalId: transactionalIdOf(input.task),
+    transactionalId: transactionalIdOf(input.namespace, input.task),
     transactionTimeoutMs: TRANSACTION_TIMEOUT_MS,
   });
   try {
@@ -116,6 +117,7 @@ export async function abortTaskTransaction(input: { kafka: KafkaPort; task: Task
  */
 export async function markOutboxPublished(input: {
   kafka: KafkaPort;
+  namespace: string;
   task: TaskId;
   endOffset: number;
 }): Promise<{
@@ -124,15 +126,15 @@ export async function markOutboxPublished(input: {
   changed: boolean;
 }> {
   const producer = input.kafka.transactionalProducer({
-    transactionalId: transactionalIdOf(input.task),
+    transactionalId: transactionalIdOf(input.namespace, input.task),
     transactionTimeoutMs: TRANSACTION_TIMEOUT_MS,
   });
   const admin = input.kafka.admin();
   try {
     await producer.connect();
-    const previous = await readOutboxMarker(admin, input.task);
+    const previous = await readOutboxMarker(admin, input.namespace, input.task);
     if (isPublished(previous, input.endOffset)) return { previous, marker: previous!, changed: false };
-    await producer.commitTransaction({ messages: [], offsets: markerOffsets(input.task, input.endOffset) });
+    await producer.commitTransaction({ messages: [], offsets: markerOffsets(input.namespace, input.task, input.endOffset) });
     return { previous, marker: markerOffset(input.endOffset), changed: true };
   } finally {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);

@@ -39,6 +39,11 @@ export interface StateTransaction<S extends Record<string, StateSpec>> {
   sizeAfter(): number;
   /** Writes the changes into the base entries (after a successful commit). */
   applyTo(base: StateEntries): void;
+  /**
+   * Ends the views' life: any later read or write throws `error()`. Called when process()
+   * returns, so a write a missing `await` let run late fails loudly instead of vanishing.
+   */
+  close(error: (what: string) => Error): void;
 }
 
 /**
@@ -52,24 +57,37 @@ export function openStateTransaction<S extends Record<string, StateSpec>>(
   base: StateEntries,
 ): StateTransaction<S> {
   const pending = new Map<string, Pending>();
+  let closed: ((what: string) => Error) | null = null;
+  const guard = (what: string, key: string) => {
+    if (closed) throw closed(`state ${what} of "${key}"`);
+  };
   const read = (key: string): Json | undefined => {
+    guard('read', key);
     const value = pending.has(key) ? pending.get(key) : base.get(key);
     return value === DELETED || value === undefined ? undefined : copy(value);
   };
   const write = (key: string, value: Json) => {
+    guard('write', key);
     assertJson(value, key);
     pending.set(key, copy(value));
   };
-  const exists = (key: string) => (pending.has(key) ? pending.get(key) !== DELETED : base.has(key));
+  const exists = (key: string) => (guard('read', key), pending.has(key) ? pending.get(key) !== DELETED : base.has(key));
 
   const views: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    views[name] = spec.kind === 'value' ? valueView(name, spec, read, write, pending) : mapView(name);
+    views[name] =
+      spec.kind === 'value'
+        ? valueView(name, spec, read, write, () => {
+            guard('delete', name);
+            pending.set(name, DELETED);
+          })
+        : mapView(name);
   }
 
   function mapView(name: string): MapState<Json> {
     const prefix = `${name}/`;
     function* keys(): IterableIterator<string> {
+      guard('read', `${prefix}*`);
       for (const key of base.keys()) {
         if (key.startsWith(prefix) && exists(key)) yield key.slice(prefix.length);
       }
@@ -82,6 +100,7 @@ export function openStateTransaction<S extends Record<string, StateSpec>>(
       has: (key) => exists(prefix + key),
       set: (key, value) => write(prefix + key, value),
       delete(key) {
+        guard('delete', prefix + key);
         const had = exists(prefix + key);
         if (base.has(prefix + key)) pending.set(prefix + key, DELETED);
         else pending.delete(prefix + key);
@@ -117,6 +136,9 @@ export function openStateTransaction<S extends Record<string, StateSpec>>(
       }
       return size;
     },
+    close(error) {
+      closed = error;
+    },
     applyTo(target) {
       for (const [key, value] of pending) {
         if (value === DELETED) target.delete(key);
@@ -131,12 +153,12 @@ function valueView(
   spec: ValueStateSpec,
   read: (key: string) => Json | undefined,
   write: (key: string, value: Json) => void,
-  pending: Map<string, Pending>,
+  clear: () => void,
 ): ValueState<Json> {
   return {
     get: () => read(name) ?? copy(spec.initial),
     set: (value) => write(name, value),
-    clear: () => pending.set(name, DELETED),
+    clear,
   };
 }
 

@@ -193,17 +193,20 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     }
     if (remembered?.version === request.expectedVersion) return remembered;
     // A commit on a version this instance did not load or commit (a caller that kept its own
-    // state across store instances): learn where the state lives, the cold way.
-    const current = await readTask(request.task, cost);
-    if (current?.checkpoint.version !== request.expectedVersion) {
+    // state across store instances, the scheduled flush): learn where the state lives from the
+    // item alone; the objects are read only if this commit compacts.
+    const item = await readItem(request.task, cost);
+    if (item?.version !== request.expectedVersion) {
       totals.conflicts += 1;
-      throw new CheckpointConflictError(
-        taskName(request.task),
-        request.expectedVersion,
-        current?.checkpoint ?? null,
-      );
+      const current = item ? checkpointOf(item, await outboxes.read(item, cost)) : null;
+      throw new CheckpointConflictError(taskName(request.task), request.expectedVersion, current);
     }
-    return current.known;
+    return {
+      version: item.version,
+      objectPrefix: item.objectPrefix,
+      outboxKey: outboxes.keyOf(item),
+      state: layout.remember(item.state),
+    };
   }
 
   async function commit(request: CommitRequest): Promise<AwsCommitResult> {
@@ -320,6 +323,15 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     },
 
     commit,
+
+    async peek(task) {
+      const cost = zeroCost();
+      try {
+        return await currentCheckpoint(task, cost);
+      } finally {
+        addCost(totals, cost);
+      }
+    },
 
     async list(fn) {
       const cost = zeroCost();

@@ -145,6 +145,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
   return {
     kind: 'file',
     load,
+    peek: (task) => latestCheckpoint(dirOf(task)),
     commit,
     async list(fn?: string): Promise<TaskId[]> {
       const tasks: TaskId[] = [];

@@ -33,6 +33,10 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
       const entry = tasks.get(taskKey(task));
       return entry ? { checkpoint: JSON.parse(entry.checkpoint), state: copy(entry.state) } : null;
     },
+    async peek(task: TaskId): Promise<Checkpoint | null> {
+      const entry = tasks.get(taskKey(task));
+      return entry ? JSON.parse(entry.checkpoint) : null;
+    },
     async commit(request: CommitRequest): Promise<CommitResult> {
       const key = taskKey(request.task);
       const current = tasks.get(key);

@@ -26,6 +26,8 @@ export interface Store {
   readonly kind: string;
   /** The checkpoint and the full materialised state, or null for a task never committed. */
   load(task: TaskId): Promise<LoadedCheckpoint | null>;
+  /** The checkpoint alone, without reading the state (the scheduled flush, the CLI). */
+  peek(task: TaskId): Promise<Checkpoint | null>;
   commit(request: CommitRequest): Promise<CommitResult>;
   /** Tasks with a checkpoint, optionally for one function (CLI, tests). */
   list(fn?: string): Promise<TaskId[]>;

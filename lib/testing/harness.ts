@@ -1,4 +1,5 @@
 import type { Checkpoint, TaskId } from '../checkpoint/checkpoint';
+import type { FlushReport } from '../checkpoint/flush';
 import type { Publishers } from '../checkpoint/publish';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
@@ -10,12 +11,13 @@ import {
   type LambdaContext,
 } from '../function/handler';
 import { createRuntime, type Runtime } from '../function/runtime';
+import { FLUSH_EVENT } from '../function/scheduled-flush';
 import { type Logger, silentLogger } from '../log';
 import type { Json } from '../state/types';
 import { createMemoryStore } from '../store/memory';
 import type { Store } from '../store/store';
 import { createFaultPlan, type PlannedFault } from './faults';
-import { createMemoryPublisher, type PublishedMessage } from './memory-publisher';
+import { createMemoryBroker, createMemoryPublisher, type MemoryBroker } from './memory-publisher';
 import { type CommittedOutbox, recordCommits } from './recording-store';
 
 /** A record to feed a function: key and value go through the function's source serdes. */
@@ -40,14 +42,16 @@ export interface HarnessOptions {
   handler?: HandlerOptions;
   log?: Logger;
   now?: () => number;
-  outboxMarkerRetentionMs?: number;
+  /** the deployment namespace (default `test`) */
+  namespace?: string;
+  /** the Kafka the memory publishers write to; share one to put deployments on one cluster */
+  broker?: MemoryBroker;
 }
 
 interface Shared {
   store: Store;
   committed: CommittedOutbox[];
-  published: PublishedMessage[];
-  markers: Map<string, number>;
+  broker: MemoryBroker;
   nextOffset: Map<number, number>;
 }
 
@@ -68,8 +72,7 @@ export function createHarness(handler: KafkaHandler, options: HarnessOptions = {
   const shared: Shared = {
     store: recordCommits(options.store ?? createMemoryStore(), committed),
     committed,
-    published: [],
-    markers: new Map(),
+    broker: options.broker ?? createMemoryBroker(),
     nextOffset: new Map(),
   };
   return harnessOver(handler, options, shared);
@@ -79,7 +82,8 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
   const definition = handler.definition;
   const topic = definition.source.topic;
   const faults = createFaultPlan();
-  const memory = createMemoryPublisher(shared.published, shared.markers);
+  const namespace = options.namespace ?? 'test';
+  const memory = createMemoryPublisher(shared.broker, options.now);
   const kinds = new Set(Object.values(definition.sinks).map((s) => s.kind));
   const publishers: Publishers =
     options.publishers ?? Object.fromEntries([...kinds, 'log'].map((kind) => [kind, memory.publisher]));
@@ -94,7 +98,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       log: options.log ?? silentLogger,
       now: options.now,
       faults: faults.inject,
-      outboxMarkerRetentionMs: options.outboxMarkerRetentionMs,
+      namespace,
     });
     const started = runtime;
     current = createHandler(definition, async () => started, options.handler);
@@ -132,6 +136,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
         records: raw,
       });
     },
+    namespace,
     /** Invokes the handler with the event for these records. */
     async invoke(records: TestRecord[], context?: LambdaContext): Promise<BatchResponse | undefined> {
       return api.invokeEvent(api.event(records), context);
@@ -139,11 +144,19 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
     /** Invokes the handler with an event as Lambda would deliver it (JSON round trip included). */
     async invokeEvent(event: unknown, context?: LambdaContext): Promise<BatchResponse | undefined> {
       lastEvent = event;
-      return current(JSON.parse(JSON.stringify(event)), context);
+      return (await current(JSON.parse(JSON.stringify(event)), context)) as BatchResponse | undefined;
     },
     /** Delivers the last event again, as Lambda does after a failed invocation. */
     async retry(context?: LambdaContext): Promise<BatchResponse | undefined> {
       return api.invokeEvent(lastEvent, context);
+    },
+    /** Runs the scheduled flush, as its EventBridge schedule would invoke this instance. */
+    async flush(): Promise<FlushReport> {
+      return (await current(FLUSH_EVENT)) as FlushReport;
+    },
+    /** Batches this instance re-ran after a checkpoint conflict. */
+    get reruns(): number {
+      return runtime.coordinator.reruns;
     },
     /** Crashes at `point` the next time it is reached (for `partition`, `times` times). */
     failAt(point: PlannedFault['point'], fault: Omit<PlannedFault, 'point'> = {}) {
@@ -156,11 +169,20 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
     },
     /**
      * Another process (Lambda instance) sharing the store and the outputs, with its own warm
-     * state: use it for concurrent zombie invocations of the same batch.
+     * state: use it for concurrent zombie invocations of the same batch, or stale instances.
      */
     fork() {
       return harnessOver(handler, options, shared);
     },
+    /**
+     * Another deployment of the same function (another stage) on the same Kafka cluster: its own
+     * namespace and store, the same broker.
+     */
+    deployment(namespace: string, store: Store = createMemoryStore()) {
+      return createHarness(handler, { ...options, namespace, store, broker: shared.broker });
+    },
+    /** The broker's outbox markers and published outputs (expire or delete markers through it). */
+    broker: shared.broker,
     async checkpoint(partition = 0): Promise<Checkpoint | null> {
       return (await shared.store.load(task(partition)))?.checkpoint ?? null;
     },
@@ -170,10 +192,10 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
     },
     /** Every outbox that was committed, in commit order. */
     committedOutboxes: shared.committed,
-    /** Outputs published, decoded with their sinks' serdes, in publish order. */
+    /** Outputs this deployment published, decoded with their sinks' serdes, in publish order. */
     published(sink?: string): Array<{ partition: number; key: unknown; value: unknown }> {
-      return shared.published
-        .filter((m) => sink === undefined || m.sink === sink)
+      return shared.broker.published
+        .filter((m) => m.namespace === namespace && (sink === undefined || m.sink === sink))
         .map((m) => {
           const s = definition.sinks[m.sink]!;
           return {

@@ -1,32 +1,58 @@
 import type { OutboxMessage, TaskId } from '../checkpoint/checkpoint';
-import type { OutboxPublisher } from '../sink/publisher';
-import { taskKey } from '../store/task-key';
+import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
+import { transactionalIdOf } from '../sink/outbox-marker';
 
 export interface PublishedMessage extends OutboxMessage {
+  namespace: string;
   task: TaskId;
   /** source offset range of the batch that produced it */
   endOffset: number;
 }
 
+/** An outbox marker as the broker keeps it: the offset, and when it was committed (for expiry). */
+export interface MemoryMarker {
+  offset: number;
+  committedAt: number;
+}
+
+/** The broker a memory publisher writes to; share one between publishers to model one cluster. */
+export interface MemoryBroker {
+  published: PublishedMessage[];
+  /** by transactional id (namespace and task), as Kafka keys them apart */
+  markers: Map<string, MemoryMarker>;
+  /** limits of sink targets (by topic); a topic not listed has none */
+  limits: Map<string, SinkLimits>;
+}
+
+export function createMemoryBroker(): MemoryBroker {
+  return { published: [], markers: new Map(), limits: new Map() };
+}
+
 /**
  * Publishes into an array, the way the transactional Kafka publisher does: messages of an
  * outbox become visible together (a crash at `mid-publish` leaves none), and an outbox already
- * published for (task, endOffset) is skipped, like the outbox marker check.
+ * published for (namespace, task, endOffset) is skipped, like the outbox marker check. Markers
+ * carry their commit time, so tests can expire them as a broker does.
  */
-export function createMemoryPublisher(
-  published: PublishedMessage[] = [],
-  markers = new Map<string, number>(),
-) {
+export function createMemoryPublisher(broker: MemoryBroker = createMemoryBroker(), now: () => number = Date.now) {
   const publisher: OutboxPublisher = {
-    async publish({ task, outbox, messages, faults }) {
-      const marker = taskKey(task);
-      if ((markers.get(marker) ?? -1) >= outbox.endOffset + 1) return;
-      const staged = messages.map((m) => ({ ...m, task, endOffset: outbox.endOffset }));
+    async publish({ namespace, task, outbox, messages, faults }) {
+      const id = transactionalIdOf(namespace, task);
+      if ((broker.markers.get(id)?.offset ?? -1) >= outbox.endOffset + 1) return;
+      const staged = messages.map((m) => ({ ...m, namespace, task, endOffset: outbox.endOffset }));
       await faults('mid-publish', task);
-      published.push(...staged);
-      markers.set(marker, outbox.endOffset + 1);
+      broker.published.push(...staged);
+      broker.markers.set(id, { offset: outbox.endOffset + 1, committedAt: now() });
+    },
+    async limits(sinks) {
+      const limits = new Map<string, SinkLimits>();
+      for (const [name, sink] of Object.entries(sinks)) {
+        const topic = broker.limits.get(sink.target);
+        if (topic) limits.set(name, topic);
+      }
+      return limits;
     },
     async close() {},
   };
-  return { publisher, published, markers };
+  return { publisher, broker };
 }

@@ -13,6 +13,7 @@ export function recordCommits(store: Store, committed: CommittedOutbox[] = []): 
     ...store,
     kind: store.kind,
     load: (task) => store.load(task),
+    peek: (task) => store.peek(task),
     list: (fn) => store.list(fn),
     reset: (task) => store.reset(task),
     close: () => store.close(),

@@ -5,12 +5,15 @@ import {
   markOutboxPublished,
   type TaskTransactionState,
 } from '../../sink/task-transactions';
+import { confirmOutbox } from '../../checkpoint/flush';
 import { action, type CliContext, type CommandEnv } from '../context';
+import { commandNamespace, NAMESPACE_OPTION_HELP } from '../namespace';
 import { loadHandler, resolveFunction } from '../resolve-function';
 import { formatTable } from '../table';
 import { UsageError } from '../usage-error';
 
 interface TransactionsOptions {
+  namespace?: string;
   partition?: number;
   abort?: boolean;
   clearOutbox?: boolean;
@@ -28,6 +31,7 @@ export function registerTransactionsCommand(program: Command, ctx: CliContext): 
     .description('per partition: checkpoint, pending outbox, outbox marker; abort or clear a stuck one')
     .argument('<function>', 'function name in serverless.yml (or a module path)')
     .option('--partition <n>', 'only this source partition', parsePartition)
+    .option('--namespace <ns>', NAMESPACE_OPTION_HELP)
     .option('--abort', "fence the task's producers and abort a transaction left open (safe: nothing is lost)")
     .option(
       '--clear-outbox',
@@ -38,17 +42,18 @@ export function registerTransactionsCommand(program: Command, ctx: CliContext): 
       'after',
       `
 Each partition task publishes its outputs in Kafka transactions with transactional id
-sluice.<function>.<topic>.<partition>, and records the end of each published outbox in consumer
-group sluice.<function>.outbox (MARKER). STATUS pending means the last committed outbox is not in
-Kafka yet: the next invocation of that partition publishes it.
+sluice.<namespace>.<function>.<topic>.<partition>, and records the end of each published outbox in
+consumer group sluice.<namespace>.<function>.outbox (MARKER). STATUS pending means the last
+committed outbox is not confirmed: the next invocation of that partition, or the scheduled flush,
+publishes it (the marker says whether Kafka has it already).
 
 --abort        initialises a producer with the task's transactional id: every older producer is
                fenced and a transaction it left open is aborted (read_committed readers stop
                waiting). Nothing is lost; the outbox is published by the next invocation.
---clear-outbox commits the marker past the pending outbox without sending it, so no invocation
-               ever publishes it. DATA LOSS: those outputs never reach Kafka. For an outbox that
-               can never be published (sink topic deleted, message rejected by the broker).
-               Requires --yes.`,
+--clear-outbox commits the marker past the pending outbox without sending it and removes the outbox
+               from the checkpoint, so no invocation ever publishes it. DATA LOSS: those outputs
+               never reach Kafka. For an outbox that can never be published (sink topic or sink
+               removed, message rejected by the broker). Requires --yes.`,
     )
     .action(
       action(ctx, async (env, name: string, opts: TransactionsOptions) => {
@@ -63,13 +68,16 @@ Kafka yet: the next invocation of that partition publishes it.
         const target = { fn: definition.name, topic: definition.source.topic, sinks: definition.sinks };
         const store = await env.store();
         const kafka = await env.kafka();
-        const read = () => inspectTaskTransactions({ target, store, kafka, partition: opts.partition });
+        const namespace = await commandNamespace(env, opts.namespace);
+        const read = () =>
+          inspectTaskTransactions({ namespace, target, store, kafka, partition: opts.partition });
         let tasks = await read();
         const actions: Array<Record<string, unknown>> = [];
         if (opts.abort) {
           for (const t of tasks) {
             await abortTaskTransaction({
               kafka,
+              namespace,
               task: { fn: target.fn, topic: t.topic, partition: t.partition },
             });
             actions.push({ action: 'abort', partition: t.partition, transactionalId: t.transactionalId });
@@ -77,14 +85,13 @@ Kafka yet: the next invocation of that partition publishes it.
           }
         }
         if (opts.clearOutbox) {
-          const pending = tasks.filter((t) => t.status === 'pending' && t.outbox !== null);
+          const pending = tasks.filter((t) => t.status !== 'none' && t.outbox !== null);
           if (pending.length === 0 && !env.options.json) env.note('no pending outbox: nothing to clear');
           for (const t of pending) {
-            const result = await markOutboxPublished({
-              kafka,
-              task: { fn: target.fn, topic: t.topic, partition: t.partition },
-              endOffset: t.outbox!.endOffset,
-            });
+            const task = { fn: target.fn, topic: t.topic, partition: t.partition };
+            const result = await markOutboxPublished({ kafka, namespace, task, endOffset: t.outbox!.endOffset });
+            const checkpoint = await store.peek(task);
+            if (checkpoint?.outbox?.endOffset === t.outbox!.endOffset) await confirmOutbox(store, task, checkpoint);
             actions.push({
               action: 'clear-outbox',
               partition: t.partition,
@@ -103,26 +110,28 @@ Kafka yet: the next invocation of that partition publishes it.
         if (env.options.json) {
           return env.json({
             function: definition.name,
+            namespace,
             topic: target.topic,
             store: store.kind,
             tasks,
             actions,
           });
         }
-        print(env, definition.name, target.topic, store.kind, tasks);
+        print(env, namespace, definition.name, target.topic, store.kind, tasks);
       }),
     );
 }
 
 function print(
   env: CommandEnv,
+  namespace: string,
   fn: string,
   topic: string,
   store: string,
   tasks: TaskTransactionState[],
 ): void {
   env.print(
-    env.out.dim(`function ${fn} · topic ${topic} · store ${store} · marker group sluice.${fn}.outbox`),
+    env.out.dim(`function ${fn} · topic ${topic} · store ${store} · marker group sluice.${namespace}.${fn}.outbox`),
   );
   if (tasks.length === 0) {
     env.note('no checkpoints yet');

@@ -64,8 +64,8 @@ it('writes outputs with their key, value, headers and partition, and moves the m
   ];
   const publisher = createKafkaPublisher({ kafka });
   const outbox: Outbox = { firstOffset: 5, endOffset: 9, messages };
-  await publisher.publish({ task, outbox, messages, sinks, faults: noFaults });
-  await publisher.publish({ task, outbox, messages, sinks, faults: noFaults }); // known published
+  await publisher.publish({ namespace: 'test', task, outbox, messages, sinks, faults: noFaults });
+  await publisher.publish({ namespace: 'test', task, outbox, messages, sinks, faults: noFaults }); // known published
   await publisher.close();
 
   const seen = await readWithKcat(brokers, target);
@@ -77,7 +77,7 @@ it('writes outputs with their key, value, headers and partition, and moves the m
   expect(byValue.get('six')!.partition).toBe(6 % 4);
   expect(byValue.get('')?.key).toBe('gone'); // kcat prints a null value as empty
   const admin = kafka.admin();
-  expect((await admin.committedOffsets(outboxGroupId(task.fn), source)).get(1)).toBe(10);
+  expect((await admin.committedOffsets(outboxGroupId('test', task.fn), source)).get(1)).toBe(10);
   await admin.disconnect();
 });
 
@@ -95,7 +95,7 @@ it('costs one init and one marker read per task cold, neither warm (latency prin
   const time = async (task: TaskId, endOffset: number) => {
     const started = performance.now();
     const outbox = { firstOffset: endOffset - 9, endOffset, messages };
-    await publisher.publish({ task, outbox, messages, sinks, faults: noFaults });
+    await publisher.publish({ namespace: 'test', task, outbox, messages, sinks, faults: noFaults });
     return performance.now() - started;
   };
   const cold: number[] = [];

@@ -31,28 +31,44 @@ describe.each(FAULT_POINTS)('a crash at %s', (point) => {
 });
 
 describe('an outbox found at a cold start', () => {
-  it('is flushed while its publish marker is within the retention', async () => {
+  it('is published when its marker is absent, whatever its age (an unconfirmed outbox was never published)', async () => {
     let now = 1_000_000;
-    const h = createHarness(runningSum, { now: () => now, outboxMarkerRetentionMs: 60_000 });
+    const h = createHarness(runningSum, { now: () => now });
     h.failAt('after-commit');
     await expect(h.invoke([{ key: 'a', value: 1 }])).rejects.toThrow('after-commit');
     await h.crash();
-    now += 59_000;
+    now += 30 * 86_400_000; // a month: any marker would have expired
+    h.broker.markers.clear();
     await h.retry();
-    expect(h.published('out')).toHaveLength(1);
+    expect(h.published('out')).toEqual([{ partition: 0, key: 'a', value: { key: 'a', sum: 1 } }]);
   });
 
-  it('is assumed published once older than the marker retention, since its marker may be gone', async () => {
+  it('is not published again once the scheduled flush confirmed it, even after its marker expired', async () => {
     let now = 1_000_000;
-    const h = createHarness(runningSum, { now: () => now, outboxMarkerRetentionMs: 60_000 });
+    const h = createHarness(runningSum, { now: () => now });
     await h.invoke([{ key: 'a', value: 1 }]);
+    now += 120_000;
+    expect(await h.flush()).toMatchObject({ tasks: 1, confirmed: 1, failures: [] });
+    expect((await h.checkpoint())?.outbox).toBeNull();
     await h.crash();
-    now += 61_000;
-    h.published('out'); // one so far
+    now += 8 * 86_400_000;
+    h.broker.markers.clear(); // expired
     await h.invoke([{ key: 'a', value: 2 }]);
     expect(h.published('out').map((o) => o.value)).toEqual([
       { key: 'a', sum: 1 },
       { key: 'a', sum: 3 },
     ]);
+  });
+
+  it('leaves a busy task to its own invocations, and publishes an idle one nobody published', async () => {
+    let now = 1_000_000;
+    const h = createHarness(runningSum, { now: () => now });
+    h.failAt('mid-publish');
+    await expect(h.invoke([{ key: 'a', value: 1 }])).rejects.toThrow('mid-publish');
+    expect(await h.flush()).toMatchObject({ confirmed: 0, busy: 1 });
+    expect(h.published('out')).toHaveLength(0);
+    now += 60_000;
+    expect(await h.flush()).toMatchObject({ confirmed: 1, busy: 0 });
+    expect(h.published('out')).toHaveLength(1);
   });
 });

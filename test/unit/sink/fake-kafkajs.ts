@@ -197,6 +197,17 @@ export function createFakeBroker(): FakeBroker {
           })),
         }));
       },
+      async describeConfigs({ resources }: { resources: Array<{ name: string; configNames: string[] }> }) {
+        broker.calls.push('describeConfigs');
+        return {
+          resources: resources.map((r) => ({
+            resourceName: r.name,
+            configEntries: r.configNames
+              .filter((name) => name === 'max.message.bytes')
+              .map((configName) => ({ configName, configValue: '1048588' })),
+          })),
+        };
+      },
       async fetchTopicMetadata({ topics }: { topics: string[] }) {
         broker.calls.push('fetchTopicMetadata');
         return {

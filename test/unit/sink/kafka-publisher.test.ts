@@ -18,8 +18,8 @@ import {
 } from './fake-kafkajs';
 
 const task: TaskId = { fn: 'word-count', topic: 'sentences', partition: 2 };
-const TID = transactionalIdOf(task);
-const MARKER = `${outboxGroupId(task.fn)}|sentences|2`;
+const TID = transactionalIdOf('test', task);
+const MARKER = `${outboxGroupId('test', task.fn)}|sentences|2`;
 const sinks: Record<string, Sink> = {
   counts: kafkaSink({ topic: 'word-counts', value: serde.json() }) as Sink,
 };
@@ -39,6 +39,7 @@ function setup() {
   const publisher = createKafkaPublisher({ kafka: broker.port, sleep: async () => {} });
   const publish = (box: Outbox, options: { faults?: FaultInjector; sinks?: Record<string, Sink> } = {}) =>
     publisher.publish({
+      namespace: 'test',
       task,
       outbox: box,
       messages: box.messages,
@@ -83,6 +84,7 @@ describe('createKafkaPublisher', () => {
       'abort', // the adapter's empty init transaction: no request in kafkajs
       'fetchOffsets',
       'fetchTopicMetadata', // partition 0 given explicitly: checked against the topic
+      'describeConfigs', // the topic's limits are read (and cached) together
       'sendBatch',
       'sendOffsets',
       'commit',
@@ -173,6 +175,7 @@ describe('createKafkaPublisher', () => {
     // A second process (a zombie's retry) publishes the next outbox with its own producer.
     const other = createKafkaPublisher({ kafka: broker.port, sleep: async () => {} });
     await other.publish({
+      namespace: 'test',
       task,
       outbox: outbox(3, [message('a', '2')]),
       messages: [message('a', '2')],
@@ -268,6 +271,7 @@ describe('createKafkaPublisher', () => {
     expect(made).toBe(0);
     await expect(
       publisher.publish({
+        namespace: 'test',
         task,
         outbox: outbox(1, []),
         messages: [message('a', '1')],
@@ -280,6 +284,7 @@ describe('createKafkaPublisher', () => {
 
 describe('kafkaPublishersFromEnv', () => {
   const request = {
+    namespace: 'test',
     task,
     outbox: outbox(1, [message('a', '1')]),
     messages: [message('a', '1')],

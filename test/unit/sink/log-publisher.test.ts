@@ -14,8 +14,9 @@ it('prints each output with its sink prefix, marking outputs recovered at a cold
     { sink: 'json', key: null, value: Buffer.from('{"a":1}').toString('base64') },
   ];
   const outbox = { firstOffset: 0, endOffset: 1, messages };
-  await publisher.publish({ task, outbox, messages, sinks, faults: noFaults });
+  await publisher.publish({ namespace: 'test', task, outbox, messages, sinks, faults: noFaults });
   await publisher.publish({
+    namespace: 'test',
     task,
     outbox,
     messages: messages.slice(0, 1),

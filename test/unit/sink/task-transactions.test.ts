@@ -11,7 +11,7 @@ import { createFakeBroker } from './fake-kafkajs';
 
 const target = { fn: 'wc', topic: 'in', sinks: { out: { kind: 'kafka' }, log: { kind: 'log' } } };
 const task = (partition: number): TaskId => ({ fn: 'wc', topic: 'in', partition });
-const marker = (partition: number) => `${outboxGroupId('wc')}|in|${partition}`;
+const marker = (partition: number) => `${outboxGroupId('test', 'wc')}|in|${partition}`;
 
 async function setup() {
   const broker = createFakeBroker();
@@ -42,7 +42,7 @@ async function setup() {
 describe('inspectTaskTransactions', () => {
   it('shows per task the checkpoint, the outbox and whether the marker covers it', async () => {
     const { broker, store } = await setup();
-    const states = await inspectTaskTransactions({ target, store, kafka: broker.port });
+    const states = await inspectTaskTransactions({ namespace: 'test', target, store, kafka: broker.port });
     expect(
       states.map((s) => [
         s.partition,
@@ -58,9 +58,9 @@ describe('inspectTaskTransactions', () => {
       [2, 1, 3, 0, null, 'n/a'],
       [3, 1, 1, null, null, 'none'],
     ]);
-    expect(states[0]!.transactionalId).toBe(transactionalIdOf(task(0)));
+    expect(states[0]!.transactionalId).toBe(transactionalIdOf('test', task(0)));
     expect(broker.calls.some((c) => c.startsWith('init'))).toBe(false); // reads only
-    const one = await inspectTaskTransactions({ target, store, kafka: broker.port, partition: 1 });
+    const one = await inspectTaskTransactions({ namespace: 'test', target, store, kafka: broker.port, partition: 1 });
     expect(one.map((s) => s.partition)).toEqual([1]);
   });
 });
@@ -68,11 +68,11 @@ describe('inspectTaskTransactions', () => {
 describe('abortTaskTransaction', () => {
   it("inits the task's transactional id: an open transaction of another producer is aborted", async () => {
     const { broker } = await setup();
-    const other = broker.kafkajs.producer({ transactionalId: transactionalIdOf(task(0)) });
+    const other = broker.kafkajs.producer({ transactionalId: transactionalIdOf('test', task(0)) });
     const txn = await other.transaction();
     await txn.sendBatch({ topicMessages: [{ topic: 'out', messages: [{ value: 'x' }] }] });
     expect(broker.open.size).toBe(1);
-    await abortTaskTransaction({ kafka: broker.port, task: task(0) });
+    await abortTaskTransaction({ namespace: 'test', kafka: broker.port, task: task(0) });
     expect(broker.open.size).toBe(0);
     expect(broker.topics.size).toBe(0);
     await expect(txn.commit()).rejects.toThrow(/INVALID_PRODUCER_EPOCH/);
@@ -82,14 +82,14 @@ describe('abortTaskTransaction', () => {
 describe('markOutboxPublished', () => {
   it('commits the marker past the outbox without sending anything; a second call changes nothing', async () => {
     const { broker } = await setup();
-    expect(await markOutboxPublished({ kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
+    expect(await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
       previous: null,
       marker: 10,
       changed: true,
     });
     expect(broker.offsets.get(marker(0))).toBe(10);
     expect(broker.topics.size).toBe(0);
-    expect(await markOutboxPublished({ kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
+    expect(await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
       previous: 10,
       marker: 10,
       changed: false,

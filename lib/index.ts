@@ -1,6 +1,13 @@
 /** The public API of Sluice: what a function file imports. */
 
-export { CheckpointConflictError, ConfigError, DecodeError, SluiceError } from './errors';
+export {
+  CheckpointConflictError,
+  ConfigError,
+  DecodeError,
+  LateCallError,
+  SluiceError,
+  UnpublishableOutputError,
+} from './errors';
 export { defineFunction } from './function/define';
 export type { KafkaHandler } from './function/handler';
 export { type Serde, serde } from './function/serde';

@@ -87,6 +87,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       // below its end, or none, means it was not: only a later commit or the scheduled flush
       // takes an outbox out of the checkpoint, and both do so after it was published.
       if (!entry.outboxPublished) {
+        warnIfUnflushed(deps, task, entry.checkpoint);
         await publish(definition, task, entry.checkpoint.outbox!, true);
         entry.outboxPublished = true;
       }
@@ -113,7 +114,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
       // 4. Process; every output is checked against its sink's limits before anything commits.
       const limits = await sinkLimits(deps.publishers, definition.sinks);
-      const { transaction, messages } = await runProcess(definition, task, fresh, entry.state, deps.log, limits);
+      const { transaction, messages } = await runProcess(
+        definition,
+        task,
+        fresh,
+        entry.state,
+        deps.log,
+        limits,
+      );
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.
@@ -167,10 +175,13 @@ export function createCoordinator(deps: CoordinatorDeps) {
       // beside it committed first. Failing would count against MaximumRetryAttempts and bisect;
       // re-running on the current checkpoint skips what is applied and applies the rest.
       counters.reruns += 1;
-      deps.log.info('checkpoint moved on since this process read it: re-running the batch on the current one', {
-        task: taskKey(task),
-        current: (error.current as Checkpoint | null)?.version ?? null,
-      });
+      deps.log.info(
+        'checkpoint moved on since this process read it: re-running the batch on the current one',
+        {
+          task: taskKey(task),
+          current: (error.current as Checkpoint | null)?.version ?? null,
+        },
+      );
       return { ...(await attempt(definition, task, batch.records)), reran: true };
     }
   }
@@ -196,6 +207,29 @@ export function createCoordinator(deps: CoordinatorDeps) {
 }
 
 export type Coordinator = ReturnType<typeof createCoordinator>;
+
+/** Kafka's default `offsets.retention.minutes`: 7 days. */
+const DEFAULT_MARKER_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * An outbox nobody confirmed for longer than the broker keeps markers means the scheduled flush
+ * has not run: its absent marker can no longer tell. It is published all the same (never lost),
+ * which duplicates it if it had been published before its marker expired: say so loudly.
+ */
+function warnIfUnflushed(deps: CoordinatorDeps, task: TaskId, checkpoint: Checkpoint): void {
+  const age = deps.now() - checkpoint.committedAt;
+  if (age <= DEFAULT_MARKER_RETENTION_MS) return;
+  deps.log.error(
+    'outbox unconfirmed for longer than Kafka keeps outbox markers: is the scheduled flush running?',
+    {
+      task: taskKey(task),
+      committedAt: new Date(checkpoint.committedAt).toISOString(),
+      endOffset: checkpoint.outbox?.endOffset,
+      consequence: 'published now; if it was published before its marker expired, its outputs appear twice',
+      fix: 'deploy the flush schedule (custom.sluice.flushSchedule in serverless.yml) and check its errors',
+    },
+  );
+}
 
 function isEmpty(outbox: Outbox | null): boolean {
   return outbox === null || outbox.messages.length === 0;

@@ -1,6 +1,6 @@
 import type { OutboxMessage, TaskId } from '../checkpoint/checkpoint';
-import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
 import { transactionalIdOf } from '../sink/outbox-marker';
+import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
 
 export interface PublishedMessage extends OutboxMessage {
   namespace: string;
@@ -34,13 +34,20 @@ export function createMemoryBroker(): MemoryBroker {
  * published for (namespace, task, endOffset) is skipped, like the outbox marker check. Markers
  * carry their commit time, so tests can expire them as a broker does.
  */
-export function createMemoryPublisher(broker: MemoryBroker = createMemoryBroker(), now: () => number = Date.now) {
+export function createMemoryPublisher(
+  broker: MemoryBroker = createMemoryBroker(),
+  now: () => number = Date.now,
+) {
   const publisher: OutboxPublisher = {
     async publish({ namespace, task, outbox, messages, faults }) {
       const id = transactionalIdOf(namespace, task);
-      if ((broker.markers.get(id)?.offset ?? -1) >= outbox.endOffset + 1) return;
+      const published = () => (broker.markers.get(id)?.offset ?? -1) >= outbox.endOffset + 1;
+      if (published()) return;
       const staged = messages.map((m) => ({ ...m, namespace, task, endOffset: outbox.endOffset }));
       await faults('mid-publish', task);
+      // Two processes publishing one outbox at once: in Kafka the later init fences the earlier
+      // producer, whose commit fails; either way the outputs land once.
+      if (published()) return;
       broker.published.push(...staged);
       broker.markers.set(id, { offset: outbox.endOffset + 1, committedAt: now() });
     },

@@ -1,21 +1,34 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { defineFunction, logSink, serde, state } from '../../lib';
+import { defineFunction, kafkaSink, SluiceError, serde, state } from '../../lib';
 import { FAULT_POINTS } from '../../lib/checkpoint/faults';
 import type { Store } from '../../lib/store/store';
 import { createHarness, type Harness } from '../../lib/testing/harness';
 
+/** The sink's topic has this many partitions: a record of value -1 emits to one it lacks. */
+const SINK_PARTITIONS = 3;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** The broker's offsets.retention.minutes default: markers older than this are gone. */
+const MARKER_RETENTION_MS = 7 * DAY;
+
 /**
  * The function under test: a keyed running sum where 0 resets a key (a delete), plus a
- * per-partition record count. Every record emits one output, so outputs can be counted.
+ * per-partition record count. Every record emits one output, so outputs can be counted. A
+ * value of -1 is a bug in the function: its output names a partition the sink topic does not
+ * have, so it can never be published and must fail its batch before the commit.
  */
 export const runningSum = defineFunction({
   name: 'running-sum',
   source: { topic: 'numbers.v1-x', key: serde.string(), value: serde.json<number>() },
   state: { sums: state.map<number>(), seen: state.value(0) },
-  sinks: { out: logSink({ value: serde.json<{ key: string; sum: number }>() }) },
+  sinks: { out: kafkaSink({ topic: 'sums', value: serde.json<{ key: string; sum: number }>() }) },
   process(batch, { state, emit }) {
     for (const record of batch.records) {
+      if (record.value === -1) {
+        emit.out({ key: record.key, value: { key: record.key, sum: -1 }, partition: SINK_PARTITIONS + 4 });
+        continue;
+      }
       const sum = record.value === 0 ? 0 : (state.sums.get(record.key) ?? 0) + record.value;
       if (sum === 0) state.sums.delete(record.key);
       else state.sums.set(record.key, sum);
@@ -31,12 +44,12 @@ interface Rec {
   value: number;
 }
 
-/** The reference: every record applied once, in order, per partition. */
+/** The reference: every record applied once, in order, per partition; unpublishable ones skipped. */
 function fold(records: Rec[], partition: number) {
   const state: Record<string, number> = {};
   const outputs: Array<{ key: string; sum: number }> = [];
   let seen = 0;
-  for (const r of records.filter((r) => r.partition === partition)) {
+  for (const r of records.filter((r) => r.partition === partition && r.value !== -1)) {
     const sum = r.value === 0 ? 0 : (state[`sums/${r.key}`] ?? 0) + r.value;
     if (sum === 0) delete state[`sums/${r.key}`];
     else state[`sums/${r.key}`] = sum;
@@ -48,43 +61,66 @@ function fold(records: Rec[], partition: number) {
 }
 
 const PARTITIONS = 3;
+const INSTANCES = 3;
 const step = fc.record({
-  kind: fc.constantFrom('deliver', 'deliver', 'deliver', 'redeliver', 'zombie', 'crash'),
+  kind: fc.constantFrom('deliver', 'deliver', 'deliver', 'redeliver', 'zombie', 'crash', 'time', 'time'),
+  /** which warm instance Lambda hands the invocation to: no partition affinity */
+  instance: fc.nat(INSTANCES - 1),
+  other: fc.nat(INSTANCES - 1),
   partitions: fc.subarray([0, 1, 2], { minLength: 1 }),
   size: fc.integer({ min: 1, max: 6 }),
   back: fc.integer({ min: 1, max: 6 }),
   fault: fc.option(fc.constantFrom(...FAULT_POINTS), { freq: 2 }),
   faultTimes: fc.integer({ min: 1, max: 2 }),
   crashOnFailure: fc.boolean(),
+  /** a quiet period: minutes to weeks pass before the next delivery */
+  hours: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 24, max: 400 })),
+  /** the scheduled flush does not run (or fails) during this quiet period */
+  flushDown: fc.boolean(),
+  /** an operator deletes the outbox marker group after the flush confirmed everything */
+  deleteMarkers: fc.boolean(),
 });
 const scenario = fc.record({
   records: fc.array(
     fc.record({
       partition: fc.integer({ min: 0, max: PARTITIONS - 1 }),
       key: fc.constantFrom('a', 'b', 'c', 'k.1-x'),
-      value: fc.integer({ min: 0, max: 9 }),
+      value: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: 9 }) }, fc.constant(-1)),
     }),
     // fast-check's default size ("small") would keep arrays near 10 long whatever maxLength
     // says: schedules of a couple of batches per partition. "max" spreads them up to the bound.
     { maxLength: 50, size: 'max' },
   ),
   steps: fc.array(step, { maxLength: 25, size: 'max' }),
+  /** a second deployment (another stage) of the function reads the same topic on the same cluster */
+  secondDeployment: fc.boolean(),
 });
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+type Range = [partition: number, from: number, to: number];
 
-/** Runs one random schedule of deliveries, faults, re-deliveries, zombies and crashes. */
+/**
+ * Runs one random schedule the way Lambda and Kafka behave: several warm instances with no
+ * partition affinity, retries, zombies, crashes, quiet periods of up to weeks with the scheduled
+ * flush and the broker expiring outbox markers, a second deployment on the same cluster, and
+ * unpublishable outputs that Lambda bisects down to the record and skips to the on-failure
+ * destination.
+ */
 async function runScenario(
   createStore: () => Promise<Store> | Store,
   s: Scenario,
   stats: Stats,
 ): Promise<void> {
-  const store = await createStore();
-  const main = createHarness(runningSum, { store });
-  const zombie = main.fork();
+  let now = 1_700_000_000_000;
+  let lastFlushAt = now;
+  const clock = () => now;
+  const main = createHarness(runningSum, { store: await createStore(), now: clock });
+  main.broker.limits.set('sums', { partitions: SINK_PARTITIONS });
+  const instances = [main, ...Array.from({ length: INSTANCES - 1 }, () => main.fork())];
+  const second = s.secondDeployment ? main.deployment('prod', await createStore()) : null;
   const streams = [0, 1, 2].map((p) => s.records.filter((r) => r.partition === p));
   const cursor = [0, 0, 0];
-  const eventFor = (h: Harness, ranges: Array<[number, number, number]>) =>
+  const eventFor = (h: Harness, ranges: Range[]) =>
     h.event(
       ranges.flatMap(([p, from, to]) =>
         streams[p]!.slice(from, to).map((r, i) => ({
@@ -95,82 +131,154 @@ async function runScenario(
         })),
       ),
     );
+
   /** Lambda's retry loop: the same event until it succeeds, optionally after a crash. */
-  const deliver = async (ranges: Array<[number, number, number]>, crashOnFailure: boolean) => {
-    const event = eventFor(main, ranges);
+  const retryUntilDone = async (h: Harness, ranges: Range[], crashOnFailure: boolean): Promise<void> => {
+    const event = eventFor(h, ranges);
     for (let attempt = 0; ; attempt++) {
       try {
-        await main.invokeEvent(event);
-        break;
+        await h.invokeEvent(event);
+        return;
       } catch (error) {
+        if (error instanceof SluiceError && error.code === 'UNPUBLISHABLE_OUTPUT') {
+          stats.unpublishable++;
+          return bisect(h, ranges, crashOnFailure);
+        }
         stats.failures++;
         if (attempt > 10) throw error;
-        if (crashOnFailure) await main.crash();
+        if (crashOnFailure) await h.crash();
       }
     }
+  };
+  /**
+   * BisectBatchOnFunctionError down to the bad record, which goes to the on-failure destination:
+   * every other record of the batch is applied.
+   */
+  const bisect = async (h: Harness, ranges: Range[], crashOnFailure: boolean) => {
+    for (const [p, from, to] of ranges) {
+      let start = from;
+      for (let i = from; i <= to; i++) {
+        if (i === to || streams[p]![i]!.value === -1) {
+          if (i > start) await retryUntilDone(h, [[p, start, i]], crashOnFailure);
+          start = i + 1;
+        }
+      }
+    }
+  };
+  const deliver = async (h: Harness, ranges: Range[], crashOnFailure: boolean) => {
+    await retryUntilDone(h, ranges, crashOnFailure);
+    if (second) await retryUntilDone(second, ranges, false);
     for (const [p, , to] of ranges) cursor[p] = Math.max(cursor[p]!, to);
+  };
+  /** The scheduled flush, every few minutes while no record comes: retried until it succeeds. */
+  const scheduledFlush = async (h: Harness) => {
+    for (const deployment of second ? [h, second] : [h]) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          stats.confirmed += (await deployment.flush()).confirmed;
+          break;
+        } catch (error) {
+          if (attempt > 5) throw error;
+        }
+      }
+    }
   };
 
   for (const st of s.steps) {
     const open = st.partitions.filter((p) => cursor[p]! < streams[p]!.length);
+    const instance = instances[st.instance]!;
     if (st.kind === 'crash') {
-      await main.crash();
+      await instance.crash();
       stats.crashes++;
+    } else if (st.kind === 'time') {
+      // Records stop for a while. The flush runs once the tasks are idle, then the broker expires
+      // markers older than the retention. The flush may be down, but (the protocol's one
+      // assumption, DESIGN section 5) never for a whole retention period in a row.
+      const quiet = st.hours * HOUR + 61_000;
+      if (st.flushDown) {
+        now += Math.max(0, Math.min(quiet, lastFlushAt + MARKER_RETENTION_MS - HOUR - now));
+      } else {
+        now += 61_000;
+        await scheduledFlush(instance);
+        lastFlushAt = now;
+        now += quiet - 61_000;
+        if (st.deleteMarkers) main.broker.markers.clear();
+      }
+      for (const [id, marker] of main.broker.markers) {
+        if (now - marker.committedAt > MARKER_RETENTION_MS) {
+          main.broker.markers.delete(id);
+          stats.expiredMarkers++;
+        }
+      }
+      stats.quietHours += st.hours;
     } else if (st.kind === 'redeliver') {
       // An old batch again, overlapping new records: the consumer offset commit was lost.
       const ranges = st.partitions
         .filter((p) => cursor[p]! > 0)
-        .map((p): [number, number, number] => [
-          p,
-          Math.max(0, cursor[p]! - st.back),
-          Math.min(streams[p]!.length, cursor[p]! + st.size),
-        ]);
-      if (ranges.length > 0) await deliver(ranges, st.crashOnFailure);
+        .map(
+          (p): Range => [
+            p,
+            Math.max(0, cursor[p]! - st.back),
+            Math.min(streams[p]!.length, cursor[p]! + st.size),
+          ],
+        );
+      if (ranges.length > 0) await deliver(instance, ranges, st.crashOnFailure);
       stats.redeliveries++;
     } else if (open.length > 0) {
-      const ranges = open.map((p): [number, number, number] => [
-        p,
-        cursor[p]!,
-        Math.min(streams[p]!.length, cursor[p]! + st.size),
-      ]);
-      if (st.kind === 'zombie') {
-        // Two Lambda instances get the same batch at once: exactly one commit may win.
+      const ranges = open.map(
+        (p): Range => [p, cursor[p]!, Math.min(streams[p]!.length, cursor[p]! + st.size)],
+      );
+      if (st.kind === 'zombie' && st.other !== st.instance) {
+        // Two instances get the same batch at once: exactly one commit may win; the other re-runs.
         const event = eventFor(main, ranges);
-        const results = await Promise.allSettled([main.invokeEvent(event), zombie.invokeEvent(event)]);
+        const results = await Promise.allSettled([
+          instance.invokeEvent(event),
+          instances[st.other]!.invokeEvent(event),
+        ]);
         stats.zombies++;
         if (results.some((r) => r.status === 'rejected')) stats.fenced++;
-        await deliver(ranges, false);
+        await deliver(instance, ranges, false);
       } else {
         if (st.fault) {
-          main.failAt(st.fault, { partition: open[0], times: st.faultTimes });
+          instance.failAt(st.fault, { partition: open[0], times: st.faultTimes });
           stats.faults++;
         }
-        await deliver(ranges, st.crashOnFailure);
-        main.faults.clear();
+        await deliver(instance, ranges, st.crashOnFailure);
+        instance.faults.clear();
       }
     }
+    now += 1_000;
   }
   // Drain: the trigger eventually delivers everything.
   const rest = [0, 1, 2]
     .filter((p) => cursor[p]! < streams[p]!.length)
-    .map((p): [number, number, number] => [p, cursor[p]!, streams[p]!.length]);
-  if (rest.length > 0) await deliver(rest, false);
+    .map((p): Range => [p, cursor[p]!, streams[p]!.length]);
+  if (rest.length > 0) await deliver(main, rest, false);
+  // Outputs of the last batches go out through the scheduled flush if nothing else came.
+  now += 61_000;
+  await scheduledFlush(main);
 
-  for (let p = 0; p < PARTITIONS; p++) {
-    const expected = fold(s.records, p);
-    expect(await main.state(p), `state of partition ${p}`).toEqual(expected.state);
-    const committed = main.committedOutboxes
-      .filter((c) => c.task.partition === p)
-      .flatMap((c) => c.outbox.messages.map((m) => JSON.parse(Buffer.from(m.value!, 'base64').toString())));
-    expect(committed, `committed outputs of partition ${p}`).toEqual(expected.outputs);
-    const published = main
-      .published('out')
-      .filter((m) => m.partition === p)
-      .map((m) => m.value);
-    expect(published, `published outputs of partition ${p}`).toEqual(expected.outputs);
-    if (streams[p]!.length > 0) expect((await main.checkpoint(p))?.next).toBe(streams[p]!.length);
+  for (const deployment of second ? [main, second] : [main]) {
+    for (let p = 0; p < PARTITIONS; p++) {
+      const expected = fold(s.records, p);
+      expect(await deployment.state(p), `state of partition ${p}`).toEqual(expected.state);
+      const committed = deployment.committedOutboxes
+        .filter((c) => c.task.partition === p)
+        .flatMap((c) => c.outbox.messages.map((m) => JSON.parse(Buffer.from(m.value!, 'base64').toString())));
+      expect(committed, `committed outputs of partition ${p}`).toEqual(expected.outputs);
+      const published = deployment
+        .published('out')
+        .filter((m) => m.partition === p)
+        .map((m) => m.value);
+      expect(published, `published outputs of ${deployment.namespace} partition ${p}`).toEqual(
+        expected.outputs,
+      );
+      const last = streams[p]!.findLastIndex((r) => r.value !== -1);
+      if (last >= 0) expect((await deployment.checkpoint(p))?.next).toBeGreaterThan(last);
+    }
   }
-  await main.close();
+  stats.reruns += instances.reduce((n, h) => n + h.reruns, 0);
+  await Promise.all([...instances, ...(second ? [second] : [])].map((h) => h.close()));
   stats.schedules++;
 }
 
@@ -182,6 +290,14 @@ export interface Stats {
   redeliveries: number;
   zombies: number;
   fenced: number;
+  /** batches re-run after a conflict (stale instance or zombie) instead of failing */
+  reruns: number;
+  /** outboxes the scheduled flush confirmed */
+  confirmed: number;
+  expiredMarkers: number;
+  quietHours: number;
+  /** batches failed before the commit by an output that could never be published */
+  unpublishable: number;
 }
 
 /** Asserts exactly-once state and outputs over `runs` random schedules; returns what ran. */
@@ -197,6 +313,11 @@ export async function checkExactlyOnce(
     redeliveries: 0,
     zombies: 0,
     fenced: 0,
+    reruns: 0,
+    confirmed: 0,
+    expiredMarkers: 0,
+    quietHours: 0,
+    unpublishable: 0,
   };
   await fc.assert(
     fc.asyncProperty(scenario, (s) => runScenario(createStore, s, stats)),

@@ -1,7 +1,17 @@
 'use strict';
 
 /**
- * Serverless plugin: Kafka error handling for Sluice functions.
+ * Serverless plugin: the deployment namespace, the scheduled outbox flush, and Kafka error
+ * handling for Sluice functions (every function with an `msk` or `kafka` event).
+ *
+ * - SLUICE_NAMESPACE=<service>-<stage> (or `custom.sluice.namespace`) on every Sluice function:
+ *   it is part of each Kafka identity, so two stages on one cluster never share a transactional
+ *   id or an outbox marker.
+ * - a `schedule` event per Sluice function (`custom.sluice.flushSchedule`, default
+ *   `rate(5 minutes)`; `false` turns it off) with input {"sluice":"flush"}: it publishes and
+ *   confirms the outboxes of idle partitions, so committed outputs never wait for the next
+ *   record, and an expired outbox marker can never be mistaken for "not published". It must
+ *   run at least once per broker `offsets.retention.minutes` (7 days by default).
  *
  * osls's `msk` event schema rejects error-handling keys, so they live in
  * `custom.sluice.functions.<function>` (the local trigger emulator reads the same section):
@@ -38,7 +48,12 @@ const OPTION_KEYS = [
   'reportBatchItemFailures',
   'onFailureTopic',
 ];
-const SECTION_KEYS = ['functions'];
+const SECTION_KEYS = ['functions', 'namespace', 'flushSchedule'];
+const NAMESPACE_ENV = 'SLUICE_NAMESPACE';
+const DEFAULT_FLUSH_SCHEDULE = 'rate(5 minutes)';
+/** lib/namespace.ts: it sits between '.' separators of Kafka transactional ids and group ids. */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,95}$/;
+const SCHEDULE = /^(rate|cron)\(.+\)$/;
 const ESM_TYPE = 'AWS::Lambda::EventSourceMapping';
 const REPORT_ENV = 'SLUICE_REPORT_BATCH_ITEM_FAILURES';
 /** Lambda's documented ranges for Kafka event source mappings. */
@@ -64,6 +79,24 @@ function validateSluiceSection(section, functionNames) {
     if (!SECTION_KEYS.includes(key)) {
       throw new Error(`${where}.${key} is not a Sluice setting; allowed: ${SECTION_KEYS.join(', ')}`);
     }
+  }
+  if (
+    section.namespace !== undefined &&
+    (typeof section.namespace !== 'string' || !NAMESPACE.test(section.namespace))
+  ) {
+    throw new Error(
+      `${where}.namespace must be 1-96 letters, digits, "_" or "-" (part of Kafka transactional ids), got ${JSON.stringify(section.namespace)}`,
+    );
+  }
+  const schedule = section.flushSchedule;
+  if (
+    schedule !== undefined &&
+    schedule !== false &&
+    (typeof schedule !== 'string' || !SCHEDULE.test(schedule))
+  ) {
+    throw new Error(
+      `${where}.flushSchedule must be an EventBridge schedule expression such as "rate(5 minutes)", or false, got ${JSON.stringify(schedule)}`,
+    );
   }
   const functions = section.functions ?? {};
   if (!isPlainObject(functions)) throw new Error(`${where}.functions must map function names to options`);
@@ -185,13 +218,67 @@ function applyToTemplate(template, optionsByFunction, { lambdaLogicalId, declare
   return changed;
 }
 
+/** Functions with a Kafka trigger (`msk` or `kafka` event): the Sluice functions. */
+function kafkaFunctions(service) {
+  return service
+    .getAllFunctions()
+    .filter((name) => (service.getFunction(name).events ?? []).some((event) => event?.msk || event?.kafka));
+}
+
+/**
+ * Adds the scheduled flush to each Kafka function (before events compile, so osls turns it into
+ * its usual EventBridge rule and invoke permission). Returns the functions it added it to.
+ */
+function addFlushSchedules(service, section) {
+  const expression = section?.flushSchedule ?? DEFAULT_FLUSH_SCHEDULE;
+  if (expression === false) return [];
+  const names = kafkaFunctions(service);
+  for (const name of names) {
+    const fn = service.getFunction(name);
+    fn.events = [
+      ...(fn.events ?? []),
+      { schedule: { rate: [expression], enabled: true, input: { sluice: 'flush' } } },
+    ];
+  }
+  return names;
+}
+
+/** Sets SLUICE_NAMESPACE on each Kafka function, unless its environment sets it by hand. */
+function applyNamespace(template, names, namespace, { lambdaLogicalId, declaredEnvironment = {} }) {
+  if (!NAMESPACE.test(namespace)) {
+    throw new Error(
+      `the namespace "${namespace}" (<service>-<stage>) is not a valid Kafka identity part: set custom.sluice.namespace`,
+    );
+  }
+  for (const name of names) {
+    if (declaredEnvironment[name]?.[NAMESPACE_ENV] !== undefined) continue;
+    const lambda = template.Resources?.[lambdaLogicalId(name)];
+    if (!lambda?.Properties) continue;
+    lambda.Properties.Environment ??= {};
+    lambda.Properties.Environment.Variables ??= {};
+    lambda.Properties.Environment.Variables[NAMESPACE_ENV] = namespace;
+  }
+}
+
 class ServerlessSluicePlugin {
   constructor(serverless, _options, { log } = {}) {
     this.serverless = serverless;
     this.log = log;
     this.hooks = {
+      'before:package:compileEvents': () => this.schedule(),
       'after:package:compileEvents': () => this.apply(),
     };
+  }
+
+  schedule() {
+    const service = this.serverless.service;
+    try {
+      validateSluiceSection(service.custom?.sluice, service.getAllFunctions());
+      const names = addFlushSchedules(service, service.custom?.sluice);
+      this.log?.verbose?.(`Sluice: scheduled outbox flush added to ${names.join(', ') || 'no function'}`);
+    } catch (error) {
+      throw new this.serverless.classes.Error(`Sluice: ${error.message}`, 'SLUICE_CONFIG');
+    }
   }
 
   apply() {
@@ -208,6 +295,11 @@ class ServerlessSluicePlugin {
         };
       }
       const changed = applyToTemplate(service.provider.compiledCloudFormationTemplate, optionsByFunction, {
+        lambdaLogicalId: (name) => provider.naming.getLambdaLogicalId(name),
+        declaredEnvironment,
+      });
+      const namespace = service.custom?.sluice?.namespace ?? `${service.service}-${provider.getStage()}`;
+      applyNamespace(service.provider.compiledCloudFormationTemplate, kafkaFunctions(service), namespace, {
         lambdaLogicalId: (name) => provider.naming.getLambdaLogicalId(name),
         declaredEnvironment,
       });
@@ -245,4 +337,6 @@ function isPlainObject(value) {
 module.exports = ServerlessSluicePlugin;
 module.exports.validateSluiceSection = validateSluiceSection;
 module.exports.applyToTemplate = applyToTemplate;
+module.exports.addFlushSchedules = addFlushSchedules;
+module.exports.applyNamespace = applyNamespace;
 module.exports.OPTION_KEYS = OPTION_KEYS;

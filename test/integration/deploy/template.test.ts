@@ -154,12 +154,25 @@ describe('serverless.yml (MSK, IAM access control)', () => {
         SLUICE_KAFKA_BROKERS: BROKERS,
         SLUICE_KAFKA_SASL_MECHANISM: 'aws-iam',
         NODE_OPTIONS: '--enable-source-maps',
+        SLUICE_NAMESPACE: 'sluice-dev', // <service>-<stage>: part of every Kafka identity
       });
       expect(evaluate(fn.Properties.VpcConfig), name).toEqual({
         SubnetIds: ['subnet-0aaa', 'subnet-0bbb'],
         SecurityGroupIds: ['sg-0ccc'],
       });
     }
+  });
+
+  it('schedules the outbox flush of every Kafka function: an EventBridge rule with input {"sluice":"flush"}', () => {
+    const rules = Object.values(msk.template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const targets = rules.flatMap((r) => r.Properties.Targets);
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(
+      Object.keys(FUNCTIONS).map(() => 'rate(5 minutes)'),
+    );
+    expect(targets.map((t) => JSON.parse(t.Input))).toEqual(
+      Object.keys(FUNCTIONS).map(() => ({ sluice: 'flush' })),
+    );
+    expect(targets.map((t) => t.Arn['Fn::GetAtt'][0]).sort()).toEqual(Object.values(FUNCTIONS).sort());
   });
 
   it('creates the checkpoint table on demand, with point-in-time recovery, key pk (string)', () => {
@@ -269,13 +282,13 @@ describe('serverless.yml (MSK, IAM access control)', () => {
         arn('group', 'sluice-prefix'),
         arn('group', 'sluice-generator'),
         arn('group', 'sluice-word-count'),
-        arn('group', 'sluice.generator.outbox'),
-        arn('group', 'sluice.word-count.outbox'),
+        arn('group', 'sluice.sluice-dev.generator.outbox'),
+        arn('group', 'sluice.sluice-dev.word-count.outbox'),
       ].sort(),
     );
     expect(granted('kafka-cluster:AlterTransactionalId').sort()).toEqual([
-      arn('transactional-id', 'sluice.generator.*'),
-      arn('transactional-id', 'sluice.word-count.*'),
+      arn('transactional-id', 'sluice.sluice-dev.generator.*'),
+      arn('transactional-id', 'sluice.sluice-dev.word-count.*'),
     ]);
     for (const action of [
       'kafka-cluster:DescribeGroup',

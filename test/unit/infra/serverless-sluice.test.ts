@@ -15,6 +15,24 @@ interface PluginModule {
     options: Map<string, Options>,
     service: { lambdaLogicalId: (name: string) => string; declaredEnvironment?: Record<string, Options> },
   ): string[];
+  addFlushSchedules(service: FakeService, section: unknown): string[];
+  applyNamespace(
+    template: { Resources: Resources },
+    names: string[],
+    namespace: string,
+    service: { lambdaLogicalId: (name: string) => string; declaredEnvironment?: Record<string, Options> },
+  ): void;
+}
+
+/** The part of osls's service object the plugin reads before events compile. */
+interface FakeService {
+  getAllFunctions(): string[];
+  getFunction(name: string): { events?: Array<Record<string, unknown>> };
+}
+
+function service(functions: Record<string, Array<Record<string, unknown>>>): FakeService {
+  const fns = Object.fromEntries(Object.entries(functions).map(([name, events]) => [name, { events }]));
+  return { getAllFunctions: () => Object.keys(fns), getFunction: (name) => fns[name]! };
 }
 
 const plugin = createRequire(import.meta.url)('../../../infra/serverless-sluice.cjs') as PluginModule;
@@ -117,6 +135,8 @@ describe('serverless-sluice plugin', () => {
       /onFailureTopic must be a Kafka topic name .* give the bare name/,
     ],
     [{ functions: { count: 'on' } }, /custom\.sluice\.functions\.count must be an object/],
+    [{ namespace: 'a.b' }, /custom\.sluice\.namespace must be 1-96 letters, digits/],
+    [{ flushSchedule: 'every 5 minutes' }, /flushSchedule must be an EventBridge schedule expression/],
   ])('rejects %j', (section, message) => {
     expect(() => apply(section)).toThrow(message);
   });
@@ -154,6 +174,38 @@ describe('serverless-sluice plugin', () => {
   it('refuses SLUICE_REPORT_BATCH_ITEM_FAILURES set by hand', () => {
     expect(() => apply({}, template(), { other: { SLUICE_REPORT_BATCH_ITEM_FAILURES: 'true' } })).toThrow(
       /SLUICE_REPORT_BATCH_ITEM_FAILURES is set by hand for function "other": remove it and set custom\.sluice\.functions\.other\.reportBatchItemFailures/,
+    );
+  });
+
+  it('schedules the outbox flush on every Kafka function (input {"sluice":"flush"}), or on none when off', () => {
+    const svc = service({ count: [{ msk: { topic: 'test' } }], cron: [{ schedule: 'rate(1 hour)' }] });
+    expect(plugin.addFlushSchedules(svc, undefined)).toEqual(['count']);
+    expect(svc.getFunction('count').events).toEqual([
+      { msk: { topic: 'test' } },
+      { schedule: { rate: ['rate(5 minutes)'], enabled: true, input: { sluice: 'flush' } } },
+    ]);
+    expect(svc.getFunction('cron').events).toHaveLength(1);
+    const custom = service({ count: [{ kafka: { topic: 'test' } }] });
+    plugin.addFlushSchedules(custom, { flushSchedule: 'rate(1 minute)' });
+    expect(custom.getFunction('count').events?.[1]).toMatchObject({ schedule: { rate: ['rate(1 minute)'] } });
+    expect(plugin.addFlushSchedules(service({ count: [{ msk: {} }] }), { flushSchedule: false })).toEqual([]);
+  });
+
+  it('sets SLUICE_NAMESPACE on Kafka functions unless set by hand, and refuses one Kafka cannot carry', () => {
+    const t = template();
+    plugin.applyNamespace(t, ['count'], 'sluice-prod', { lambdaLogicalId });
+    expect(t.Resources.CountLambdaFunction.Properties.Environment.Variables).toEqual({
+      A: '1',
+      SLUICE_NAMESPACE: 'sluice-prod',
+    });
+    const kept = template();
+    plugin.applyNamespace(kept, ['count'], 'sluice-prod', {
+      lambdaLogicalId,
+      declaredEnvironment: { count: { SLUICE_NAMESPACE: 'mine' } },
+    });
+    expect(kept.Resources.CountLambdaFunction.Properties.Environment.Variables).toEqual({ A: '1' });
+    expect(() => plugin.applyNamespace(template(), ['count'], 'my.service-dev', { lambdaLogicalId })).toThrow(
+      /not a valid Kafka identity part: set custom\.sluice\.namespace/,
     );
   });
 });

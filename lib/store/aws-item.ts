@@ -10,7 +10,7 @@ import { taskKey } from './task-key';
  *
  * | attribute      | type | meaning                                                               |
  * |----------------|------|-----------------------------------------------------------------------|
- * | `pk`           | S    | task key `fn/topic/partition`, each part URI-encoded (so `/` separates) |
+ * | `pk`           | S    | `<namespace>/<fn>/<topic>/<partition>`, task parts URI-encoded          |
  * | `format`       | S    | `sluice.checkpoint.v1`                                                |
  * | `fn`, `topic`  | S    | the task, for `list` without parsing `pk`                             |
  * | `partition`    | N    |                                                                       |
@@ -54,6 +54,8 @@ export type ItemState =
 export type ItemOutbox = { kind: 'none' } | { kind: 'inline'; encoded: string } | { kind: 's3'; id: string };
 
 export interface CheckpointItem {
+  /** the item key: `<namespace>/` and the task key */
+  pk: string;
   task: TaskId;
   version: number;
   next: number;
@@ -69,7 +71,7 @@ export type Attributes = Record<string, AttributeValue>;
 
 export function toAttributes(item: CheckpointItem): Attributes {
   const attributes: Attributes = {
-    pk: { S: taskKey(item.task) },
+    pk: { S: item.pk },
     format: { S: CHECKPOINT_ITEM_FORMAT },
     fn: { S: item.task.fn },
     topic: { S: item.task.topic },
@@ -133,6 +135,7 @@ export function fromAttributes(attributes: Attributes): CheckpointItem {
         ? { kind: 's3', id: outboxObject }
         : { kind: 'none' };
   return {
+    pk: read.string('pk'),
     task: { fn: read.string('fn'), topic: read.string('topic'), partition: read.number('partition') },
     version: read.number('version'),
     next: read.number('next'),

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../errors';
+import { LOCAL_NAMESPACE, validateNamespace } from '../namespace';
 
 /** Options of `createAwsStore`, their defaults and their validation (once, at cold start). */
 export interface AwsStoreOptions {
@@ -38,6 +39,12 @@ export interface AwsStoreOptions {
   chainToSnapshotRatio?: number;
   /** S3 key prefix of state objects. Default `sluice/` */
   prefix?: string;
+  /**
+   * The deployment namespace (lib/namespace.ts; SLUICE_NAMESPACE): every item key and object key
+   * starts with it, so deployments sharing a table and bucket never see each other's tasks.
+   * Default `local`.
+   */
+  namespace?: string;
   /** clock (epoch ms) of the default clients' retry delays */
   now?: () => number;
 }
@@ -84,6 +91,7 @@ const OPTION_KEYS = new Set([
   'deltaFanIn',
   'chainToSnapshotRatio',
   'prefix',
+  'namespace',
   'now',
 ]);
 
@@ -152,6 +160,7 @@ export function validateAwsStoreOptions(options: AwsStoreOptions): ValidAwsStore
     deltaFanIn,
     chainToSnapshotRatio,
     prefix,
+    namespace: validateNamespace(options.namespace ?? LOCAL_NAMESPACE, 'aws store: namespace'),
   };
 }
 
@@ -163,4 +172,5 @@ export interface ValidAwsStoreOptions {
   deltaFanIn: number;
   chainToSnapshotRatio: number;
   prefix: string;
+  namespace: string;
 }

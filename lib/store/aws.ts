@@ -3,6 +3,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
 import { taskName } from '../checkpoint/checkpoint';
 import { CheckpointConflictError, ConfigError } from '../errors';
+import { namespaceFromEnv } from '../namespace';
 import { createAwsClients, type Env } from './aws-clients';
 import { attemptsOf, errorName, toStoreError } from './aws-errors';
 import { type Attributes, type CheckpointItem, checkpointOf, fromAttributes, toAttributes } from './aws-item';
@@ -104,6 +105,9 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
   const dynamodb = options.dynamodb ?? created!.dynamodb;
   const s3 = options.s3 ?? created!.s3;
   const { table } = config;
+  // Item keys `<namespace>/<fn>/<topic>/<partition>`; objects under `<prefix><namespace>/...`.
+  const keyOf = (task: TaskId) => `${config.namespace}/${taskKey(task)}`;
+  const objectRoot = `${config.prefix}${config.namespace}/`;
   const objects = createStateObjects({ s3, bucket: config.bucket });
   const layout = createStateLayout({
     objects,
@@ -149,7 +153,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
   }
 
   async function readItem(task: TaskId, cost: StoreCost): Promise<CheckpointItem | null> {
-    const input = { TableName: table, Key: { pk: { S: taskKey(task) } }, ConsistentRead: true };
+    const input = { TableName: table, Key: { pk: { S: keyOf(task) } }, ConsistentRead: true };
     cost.reads += 1;
     const response = await dynamo('GetItem', cost, input, () => dynamodb.send(new GetItemCommand(input)));
     return response.Item ? fromAttributes(response.Item) : null;
@@ -186,7 +190,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     if (request.expectedVersion === 0) {
       return {
         version: 0,
-        objectPrefix: `${config.prefix}${pk}/`,
+        objectPrefix: `${objectRoot}${taskKey(request.task)}/`,
         outboxKey: null,
         state: { kind: 'inline', state: new Map() },
       };
@@ -219,7 +223,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
   }
 
   async function commitWith(request: CommitRequest, cost: StoreCost): Promise<AwsCommitResult> {
-    const pk = taskKey(request.task);
+    const pk = keyOf(request.task);
     const base = await baseOf(request, pk, cost);
     const version = request.expectedVersion + 1;
     const commitId = randomBytes(8).toString('hex');
@@ -240,6 +244,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     const written = [...stateWrite.written];
 
     const item: CheckpointItem = {
+      pk,
       task: { fn: request.task.fn, topic: request.task.topic, partition: request.task.partition },
       version,
       next: request.next,
@@ -312,10 +317,10 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       try {
         const loaded = await readTask(task, cost);
         if (!loaded) {
-          known.delete(taskKey(task));
+          known.delete(keyOf(task));
           return null;
         }
-        known.set(taskKey(task), loaded.known);
+        known.set(keyOf(task), loaded.known);
         return { checkpoint: loaded.checkpoint, state: loaded.state };
       } finally {
         addCost(totals, cost);
@@ -342,10 +347,18 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
           const input = {
             TableName: table,
             ProjectionExpression: '#fn, #topic, #partition',
-            ExpressionAttributeNames: { '#fn': 'fn', '#topic': 'topic', '#partition': 'partition' },
-            ...(fn === undefined
-              ? {}
-              : { FilterExpression: '#fn = :fn', ExpressionAttributeValues: { ':fn': { S: fn } } }),
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#fn': 'fn',
+              '#topic': 'topic',
+              '#partition': 'partition',
+            },
+            // This deployment's tasks only: a table may be shared by several.
+            FilterExpression: `begins_with(#pk, :ns)${fn === undefined ? '' : ' AND #fn = :fn'}`,
+            ExpressionAttributeValues: {
+              ':ns': { S: `${config.namespace}/` },
+              ...(fn === undefined ? {} : { ':fn': { S: fn } }),
+            },
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           };
           cost.reads += 1;
@@ -365,7 +378,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
 
     async reset(task) {
       const cost = zeroCost();
-      const pk = taskKey(task);
+      const pk = keyOf(task);
       known.delete(pk);
       const input = { TableName: table, Key: { pk: { S: pk } }, ReturnValues: 'ALL_OLD' as const };
       cost.writes += 1;
@@ -395,7 +408,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
         {
           s3,
           bucket: config.bucket,
-          prefix: config.prefix,
+          prefix: objectRoot,
           referencedKeys: async (pk) => {
             const item = await readItem(parseTaskKey(pk), zeroCost());
             return item ? referencedKeys(item) : [];
@@ -440,7 +453,7 @@ export function awsStoreFromEnv(env: Env = process.env, overrides: Partial<AwsSt
       'SLUICE_BUCKET is not set: set it to the S3 bucket holding large state (serverless.yml sets it from the stack), or pass bucket to createAwsStore',
     );
   }
-  return createAwsStore({ ...overrides, table, bucket });
+  return createAwsStore({ namespace: namespaceFromEnv(env), ...overrides, table, bucket });
 }
 
 function addCost(into: StoreCost, cost: StoreCost): void {

@@ -128,7 +128,11 @@ async function listKeys(prefix: string): Promise<string[]> {
 /** The object keys the stored item references, read straight from DynamoDB. */
 async function referencedKeys(task: TaskId): Promise<string[]> {
   const { Item } = await shared.dynamodb.send(
-    new GetItemCommand({ TableName: table, Key: { pk: { S: taskKey(task) } }, ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: table,
+      Key: { pk: { S: `local/${taskKey(task)}` } },
+      ConsistentRead: true,
+    }),
   );
   const prefix = Item?.objectPrefix?.S ?? '';
   const keys: string[] = [];
@@ -138,7 +142,7 @@ async function referencedKeys(task: TaskId): Promise<string[]> {
   return keys.sort();
 }
 
-const objectPrefixOf = (task: TaskId) => `sluice/${taskKey(task)}/`;
+const objectPrefixOf = (task: TaskId) => `sluice/local/${taskKey(task)}/`;
 
 describe('aws store: cost of a commit', () => {
   it('makes no read and exactly one DynamoDB write per commit while the state is inline', async () => {
@@ -167,7 +171,7 @@ describe('aws store: cost of a commit', () => {
     await cold.close();
   });
 
-  it('reads once to commit on a version it neither loaded nor committed, then is warm', async () => {
+  it('reads the item once (no object) to commit on a version it neither loaded nor committed, then is warm', async () => {
     const options = { inlineStateLimitBytes: 0 };
     const first = openStore(options);
     const second = openStore(options);
@@ -176,7 +180,8 @@ describe('aws store: cost of a commit', () => {
     await first.store.commit(request(task, 1, { set: [['a', 1]], del: [] }, { stateKeys: 51 }));
     second.take();
     await second.store.commit(request(task, 2, { set: [['a', 2]], del: [] }, { stateKeys: 51 }));
-    expect(second.take()).toEqual(['GetItem', 'GetObject', 'GetObject', 'PutObject', 'PutItem']);
+    // The item alone tells where the state lives: its objects are read only to compact.
+    expect(second.take()).toEqual(['GetItem', 'PutObject', 'PutItem']);
     await second.store.commit(request(task, 3, { set: [['a', 3]], del: [] }, { stateKeys: 51 }));
     expect(second.take()).toEqual(['PutObject', 'PutItem']);
     expect((await first.store.load(task))?.state.get('a')).toBe(3);
@@ -247,7 +252,11 @@ describe('aws store: cost of a commit', () => {
       );
       // One delta per base-4 digit unit, levels persisted in the item; no garbage left.
       const { Item } = await shared.dynamodb.send(
-        new GetItemCommand({ TableName: table, Key: { pk: { S: taskKey(task) } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: { S: `local/${taskKey(task)}` } },
+          ConsistentRead: true,
+        }),
       );
       const levels = [...digits].flatMap((d, i) => Array<number>(Number(d)).fill(digits.length - 1 - i));
       expect(Item?.deltaLevels?.L?.map((level) => Number(level.N))).toEqual(levels);
@@ -478,7 +487,7 @@ describe('aws store: gc sweep', () => {
       await store.commit(request(t, 1, { set: [['k/000001', 'x']], del: [] }, { stateKeys: 50 }));
     }
     // What an invocation that died between its PUT and its item write leaves behind.
-    const orphanOf = (t: TaskId) => `sluice/${taskKey(t)}/delta/3-00000000deadbeef.json`;
+    const orphanOf = (t: TaskId) => `${objectPrefixOf(t)}delta/3-00000000deadbeef.json`;
     for (const t of [task, other]) {
       await shared.s3.send(new PutObjectCommand({ Bucket: bucket, Key: orphanOf(t), Body: '{}' }));
     }
@@ -490,15 +499,35 @@ describe('aws store: gc sweep', () => {
     const dry = await store.sweep({ fn: task.fn, minAgeMs: 0, dryRun: true });
     expect(dry.orphans.map((orphan) => orphan.key)).toEqual([orphanOf(task)]);
     expect(dry.deleted).toBe(0);
-    expect(await listKeys(`sluice/${taskKey(task)}/`)).toContain(orphanOf(task));
+    expect(await listKeys(objectPrefixOf(task))).toContain(orphanOf(task));
 
     const swept = await store.sweep({ fn: task.fn, minAgeMs: 0 });
     expect(swept).toMatchObject({ objects: 3, referenced: 2, deleted: 1 });
-    expect(await listKeys(`sluice/${taskKey(task)}/`)).toEqual([...live].sort());
-    expect(await listKeys(`sluice/${taskKey(other)}/`)).toContain(orphanOf(other));
+    expect(await listKeys(objectPrefixOf(task))).toEqual([...live].sort());
+    expect(await listKeys(objectPrefixOf(other))).toContain(orphanOf(other));
     const cold = openStore();
     expect((await cold.store.load(task))?.state.get('k/000001')).toBe('x');
     await Promise.all([close(), cold.close()]);
+  });
+});
+
+describe('aws store: deployments sharing a table and bucket', () => {
+  it('keeps each namespace apart: commits, loads, lists and sweeps see their own tasks only', async () => {
+    const dev = openStore({ namespace: 'svc-dev', inlineStateLimitBytes: 0 });
+    const prod = openStore({ namespace: 'svc-prod', inlineStateLimitBytes: 0 });
+    const task = newTask();
+    await dev.store.commit(request(task, 0, { set: [['who', 'dev']], del: [] }, { stateKeys: 1 }));
+    await prod.store.commit(request(task, 0, { set: [['who', 'prod']], del: [] }, { stateKeys: 1 }));
+    await prod.store.commit(request(task, 1, { set: [['n', 2]], del: [] }, { stateKeys: 2 }));
+    expect((await dev.store.load(task))?.state).toEqual(new Map([['who', 'dev']]));
+    expect((await prod.store.load(task))?.checkpoint.version).toBe(2);
+    expect(await dev.store.list(task.fn)).toEqual([task]);
+    expect(await openStore().store.list(task.fn)).toEqual([]);
+    expect(await listKeys(`sluice/svc-dev/${taskKey(task)}/`)).toHaveLength(1);
+    const swept = await dev.store.sweep({ fn: task.fn, minAgeMs: 0 });
+    expect(swept).toMatchObject({ objects: 1, referenced: 1, deleted: 0 });
+    expect((await prod.store.load(task))?.state.get('who')).toBe('prod');
+    await Promise.all([dev.close(), prod.close()]);
   });
 });
 

@@ -59,6 +59,7 @@ function referenced(state: ItemState): string[] {
 /** A checkpoint item holding `state`. */
 function itemWith(state: ItemState): CheckpointItem {
   return {
+    pk: 'local/f/t/0',
     task: { fn: 'f', topic: 't', partition: 0 },
     version: 1,
     next: 0,
@@ -271,6 +272,7 @@ describe('aws state layout: tiered delta chain', () => {
       deltas.push(await objects.put(PREFIX, 'delta', i + 2, body, cost));
     }
     const attributes = toAttributes({
+      pk: 'local/f/t/0',
       task: { fn: 'f', topic: 't', partition: 0 },
       version: 7,
       next: 0,

@@ -15,6 +15,12 @@ import type { KafkaProducer } from '../kafka/producer';
 import { createLogger, type Logger } from '../log';
 import { type Clock, systemClock } from './clock';
 import { compileFilterPatterns } from './filter';
+import {
+  DEFAULT_INSTANCE_SEED,
+  type InstancePool,
+  type InvokerFactory,
+  instancePoolFor,
+} from './instance-pool';
 import type { Invoker } from './invoker';
 import { type DEFAULT_CONSUMER_TUNING, type KafkaSource, startKafkaSource } from './kafka-source';
 import { createKafkaOnFailureSink } from './on-failure';
@@ -29,7 +35,22 @@ export interface EmulatedFunction {
   name: string;
   /** Deployed name, for the ARN in failure records (default `name`). */
   lambdaName?: string;
-  invoker: Invoker;
+  /**
+   * How to call it: one invoker, or a factory called once per warm instance (each must get its
+   * own runtime or child process; required for `instances` > 1).
+   */
+  invoker: Invoker | InvokerFactory;
+  /**
+   * Warm instances (default 1): each invocation goes to a free one chosen at random (seeded by
+   * `EmulatorOptions.seed`), with no partition affinity, as Lambda does.
+   */
+  instances?: number;
+  /**
+   * Invocations at once per instance (Lambda Managed Instances; the instance's environment gets
+   * AWS_LAMBDA_MAX_CONCURRENCY). Default: 1 when `instances` is given; otherwise unbounded (one
+   * process serving every partition at once). With no free slot, an invocation waits for one.
+   */
+  concurrency?: number;
   /** Its Kafka event sources (see `resolveTriggerSettings`). */
   triggers: TriggerSettings[];
   /** Function timeout (default 6 s, Serverless Framework's default). */
@@ -55,6 +76,8 @@ export interface EmulatorOptions {
   /** Per-partition buffer bounds (default: one batch — batchSize records, 6 MB). */
   buffer?: { maxRecords?: number; maxBytes?: number };
   consumerTuning?: Partial<typeof DEFAULT_CONSUMER_TUNING>;
+  /** Seeds the choice of a warm instance per invocation (default 1; function i uses seed + i). */
+  seed?: number;
 }
 
 export interface Emulator {
@@ -94,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const region = options.region ?? env.AWS_REGION ?? 'us-east-1';
   const backoff = options.retryBackoff ?? DEFAULT_BACKOFF;
   checkFunctions(options.functions);
+  const pools = createPools(options.functions, options.seed ?? DEFAULT_INSTANCE_SEED);
   const ownsKafka = options.kafka === undefined;
   const kafka =
     options.kafka ??
@@ -116,7 +140,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   async function stopAll(): Promise<void> {
     clearInterval(refresher);
     await Promise.allSettled(running.map((t) => t.source.stop()));
-    await Promise.allSettled(options.functions.map((fn) => fn.invoker.close()));
+    await Promise.allSettled([...pools.values()].map((pool) => pool.close()));
     await producer?.disconnect().catch(() => {});
     if (ownsKafka) await kafka.close();
   }
@@ -163,7 +187,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
               settings,
               envelope,
               functionArn,
-              invoker: fn.invoker,
+              invoker: pools.get(fn)!,
               timeoutMs: fn.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000,
               filter,
               policy,
@@ -229,15 +253,30 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         triggers,
         functionMemory: Object.fromEntries(
           options.functions.map((fn) => {
-            const m = fn.invoker.memory();
+            const m = pools.get(fn)!.memory();
             return [fn.name, m === null ? null : { rss: m.rss, heapUsed: m.heapUsed }];
           }),
         ),
+        instances: Object.fromEntries(options.functions.map((fn) => [fn.name, pools.get(fn)!.instances()])),
       };
     },
     done,
   };
   return emulator;
+}
+
+function createPools(functions: EmulatedFunction[], seed: number): Map<EmulatedFunction, InstancePool> {
+  const pools = new Map<EmulatedFunction, InstancePool>();
+  try {
+    functions.forEach((fn, i) => {
+      const { instances, concurrency } = fn;
+      pools.set(fn, instancePoolFor(fn.name, fn.invoker, { instances, concurrency, seed: seed + i }));
+    });
+  } catch (error) {
+    for (const pool of pools.values()) void pool.close().catch(() => {});
+    throw error;
+  }
+  return pools;
 }
 
 function checkFunctions(functions: EmulatedFunction[]): void {

@@ -11,7 +11,8 @@ import { kafkaConfigFromEnv } from '../kafka/config';
 import { bundleChildRunner, bundleFunction } from './bundle';
 import { createChildProcessInvoker } from './child-invoker';
 import { type EmulatedFunction, type Emulator, type EmulatorOptions, startEmulator } from './emulator';
-import { createInProcessInvoker, type Invoker, type LambdaFunction } from './invoker';
+import type { InvokerFactory } from './instance-pool';
+import { createInProcessInvoker, type LambdaFunction } from './invoker';
 import { forLocalRun } from './local-environment';
 import { loadServerlessConfig, type ServerlessConfig, type ServerlessFunction } from './serverless-config';
 
@@ -42,6 +43,10 @@ export interface ServerlessEmulatorOptions extends Omit<EmulatorOptions, 'functi
    * stack's table). Default false: locally they come from `env` (see local-environment.ts).
    */
   keepDeploymentEnvironment?: boolean;
+  /** Warm instances per function, each its own child process or runtime (EmulatedFunction.instances). */
+  instances?: number;
+  /** Invocations at once per instance (EmulatedFunction.concurrency). */
+  concurrency?: number;
 }
 
 /**
@@ -71,7 +76,11 @@ export async function startEmulatorFromServerless(
   return Object.assign(emulator, { config });
 }
 
-/** Builds an invoker per function of `config` (bundling them in `bundle` mode). */
+/**
+ * Builds an invoker factory per function of `config` (bundling them in `bundle` mode): the
+ * emulator calls it once per warm instance, so each instance gets its own child process
+ * (`bundle`) or its own runtime (`in-process`).
+ */
 export async function prepareFunctions(
   config: ServerlessConfig,
   options: ServerlessEmulatorOptions & { cwd: string; env: NodeJS.ProcessEnv },
@@ -102,7 +111,7 @@ export async function prepareFunctions(
         SLUICE_KAFKA_BROKERS: brokers,
         SLUICE_REPORT_BATCH_ITEM_FAILURES: String(report),
       };
-      let invoker: Invoker;
+      let invoker: InvokerFactory;
       if (mode === 'bundle') {
         options.onProgress?.(`bundling ${fn.name} (${entry})`);
         const bundle = await bundleFunction({
@@ -112,15 +121,16 @@ export async function prepareFunctions(
           external: config.esbuild.external,
           cwd: config.dir,
         });
-        invoker = createChildProcessInvoker({
-          functionName: fn.lambdaName,
-          bundle,
-          exportName: fn.handler.export,
-          runner,
-          env: fnEnv,
-          region: config.region,
-          onOutput: options.onOutput && ((line, stream) => options.onOutput?.(fn.name, line, stream)),
-        });
+        invoker = (instance) =>
+          createChildProcessInvoker({
+            functionName: fn.lambdaName,
+            bundle,
+            exportName: fn.handler.export,
+            runner,
+            env: { ...fnEnv, ...instance.env },
+            region: config.region,
+            onOutput: options.onOutput && ((line, stream) => options.onOutput?.(fn.name, line, stream)),
+          });
       } else {
         const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
         const handler = module[fn.handler.export];
@@ -129,12 +139,13 @@ export async function prepareFunctions(
             `functions.${fn.name}.handler: ${entry} does not export a function "${fn.handler.export}"`,
           );
         }
-        invoker = createInProcessInvoker(handler as KafkaHandler | LambdaFunction, {
-          functionName: fn.lambdaName,
-          reportBatchItemFailures: report,
-          env: fnEnv,
-          region: config.region,
-        });
+        invoker = (instance) =>
+          createInProcessInvoker(handler as KafkaHandler | LambdaFunction, {
+            functionName: fn.lambdaName,
+            reportBatchItemFailures: report,
+            env: { ...fnEnv, ...instance.env },
+            region: config.region,
+          });
       }
       const emulated: EmulatedFunction = {
         name: fn.name,
@@ -144,10 +155,14 @@ export async function prepareFunctions(
         timeoutMs: fn.timeoutMs,
       };
       if (fn.maxConcurrency !== undefined) emulated.maxConcurrency = fn.maxConcurrency;
+      if (options.instances !== undefined) emulated.instances = options.instances;
+      if (options.concurrency !== undefined) emulated.concurrency = options.concurrency;
       prepared.push(emulated);
     }
   } catch (error) {
-    await Promise.allSettled(prepared.map((fn) => fn.invoker.close()));
+    await Promise.allSettled(
+      prepared.map((fn) => (typeof fn.invoker === 'function' ? undefined : fn.invoker.close())),
+    );
     throw error;
   }
   return prepared;

@@ -15,6 +15,15 @@ export {
   startEmulatorFromServerless,
 } from './from-serverless';
 export {
+  createInstancePool,
+  DEFAULT_INSTANCE_SEED,
+  type InstancePool,
+  type InstancePoolOptions,
+  type InstanceSpec,
+  type InstanceStats,
+  type InvokerFactory,
+} from './instance-pool';
+export {
   createInProcessInvoker,
   type EmulatedContext,
   type InProcessInvokerOptions,

@@ -2,6 +2,7 @@
  * Live numbers of the emulator, for the CLI's progress line and for tests: throughput, errors,
  * and per partition the committed offset, the log end and the lag between them.
  */
+import type { InstanceStats } from './instance-pool';
 
 /** Counters of one trigger (function × topic); mutated by its partition workers. */
 export interface TriggerCounters {
@@ -68,6 +69,8 @@ export interface EmulatorStats {
   triggers: TriggerStats[];
   /** Per function: memory of the process running it (the child's in bundle mode). */
   functionMemory: Record<string, { rss: number; heapUsed: number } | null>;
+  /** Per function, per warm instance: invocations started, failed, in flight (instance-pool.ts). */
+  instances: Record<string, InstanceStats[]>;
 }
 
 /** Events per second over a sliding window of one-second buckets. */

@@ -2,17 +2,22 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log';
 import { startEmulator } from '../../trigger/emulator';
 import { prepareFunctions } from '../../trigger/from-serverless';
+import { DEFAULT_INSTANCE_SEED } from '../../trigger/instance-pool';
 import { forLocalRun } from '../../trigger/local-environment';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
 import { createLiveArea } from '../live-area';
+import { intOption } from '../parameters';
 import { formatNumber, progressLines } from '../progress';
 
 interface DevOptions {
   bundle?: boolean;
   stage?: string;
   progress: boolean;
+  instances?: number;
+  concurrency?: number;
+  seed: number;
 }
 
 /** How often the progress block is redrawn (a terminal), or a summary line printed (a pipe). */
@@ -27,6 +32,22 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
     .argument('[functions...]', 'only these functions (default: every function with an msk/kafka event)')
     .option('--bundle', 'run each function as its esbuild bundle in a child process (what deploys)')
     .option('--stage <stage>', "the serverless stage (sls:stage, opt:stage variables; default: the file's)")
+    .option(
+      '--instances <n>',
+      'warm instances per function, each with its own runtime (or child process with --bundle); an invocation goes to a free one at random, no partition affinity (default: one instance taking every partition at once)',
+      intOption(1),
+    )
+    .option(
+      '--concurrency <m>',
+      'invocations at once per instance, as Lambda Managed Instances (sets AWS_LAMBDA_MAX_CONCURRENCY); default 1 with --instances',
+      intOption(1),
+    )
+    .option(
+      '--seed <n>',
+      'seeds the choice of an instance per invocation',
+      intOption(0),
+      DEFAULT_INSTANCE_SEED,
+    )
     .option('--no-progress', 'no live progress block (a terminal shows one by default)')
     .addHelpText(
       'after',
@@ -58,6 +79,8 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           brokers: [...kafka.brokers],
           mode: opts.bundle ? 'bundle' : 'in-process',
           ...(only.length > 0 && { only }),
+          ...(opts.instances !== undefined && { instances: opts.instances }),
+          ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
           onProgress: (message) => env.note(env.err.dim(message)),
         });
         const emulator = await startEmulator({
@@ -65,6 +88,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           kafka,
           env: local,
           region: config.region,
+          seed: opts.seed,
           log: createLogger({
             level: env.options.verbose ? 'debug' : 'warn',
             base: { component: 'trigger' },
@@ -74,7 +98,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
         const store = local.SLUICE_STORE === 'file' ? `file (${local.SLUICE_STORE_DIR})` : local.SLUICE_STORE;
         env.note(
           `${env.err.bold('sluice dev')}: ${functions.map((f) => f.name).join(', ')} · ` +
-            `${opts.bundle ? 'esbuild bundles in child processes' : 'in process'} · store ${store} · ` +
+            `${opts.bundle ? 'esbuild bundles in child processes' : 'in process'}${instancesNote(opts)} · store ${store} · ` +
             `Kafka ${kafka.brokers.join(',')} · Ctrl-C to stop`,
         );
 
@@ -118,6 +142,12 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
         if (failure) throw failure;
       }),
     );
+}
+
+function instancesNote(opts: DevOptions): string {
+  if (opts.instances === undefined && opts.concurrency === undefined) return '';
+  const n = opts.instances ?? 1;
+  return ` · ${n} instance${n === 1 ? '' : 's'} × ${opts.concurrency ?? 1} at once (seed ${opts.seed})`;
 }
 
 function summary(stats: EmulatorStats): string {

@@ -42,6 +42,7 @@ const stats = (triggers: TriggerStats[]): EmulatorStats => ({
   memory: { rss: 0, heapUsed: 0 },
   triggers,
   functionMemory: {},
+  instances: {},
 });
 const plain = createStyle({ isTTY: false, write() {} }, {});
 
@@ -62,6 +63,18 @@ describe('progressLines', () => {
       'word-count  test   1,234 rec/s  12,000 done  lag 0:0 1:12⏸',
       'prefix      test       0 rec/s       0 done  lag 0:?  2 errors  1 retries  3 filtered',
     ]);
+  });
+
+  it('adds invocations per instance for a function with several warm instances', () => {
+    const instance = (invocations: number, errors = 0) => ({ invocations, errors, active: 0 });
+    const lines = progressLines(
+      {
+        ...stats([trigger({ function: 'sum' }), trigger({})]),
+        instances: { sum: [instance(3), instance(1_200, 2)], 'word-count': [instance(9)] },
+      },
+      plain,
+    );
+    expect(lines.slice(2)).toEqual(['sum         instances  invocations #0:3 #1:1,200  2 failed']);
   });
 
   it('says when a trigger has no partitions yet', () => {

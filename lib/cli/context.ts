@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log';
 import { STORE_KINDS, storeFromEnv } from '../store/from-env';
 import type { Store } from '../store/store';
 import type { CliIO } from './io';
+import { commandNamespace } from './namespace';
 import { assertBrokersReachable } from './reachable';
 import { createStyle, type Style } from './style';
 
@@ -17,6 +18,7 @@ export interface GlobalOptions {
   config?: string;
   store?: string;
   storeDir?: string;
+  namespace?: string;
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
@@ -42,6 +44,9 @@ export interface CommandEnv {
   /** Sluice's logger for diagnostics: JSON lines on stderr (stdout stays for data) */
   log: Logger;
   kafka(): Promise<KafkaClient>;
+  /** the deployment namespace (--namespace, SLUICE_NAMESPACE, or serverless.yml's local one) */
+  namespace(): Promise<string>;
+  /** the store, in the command's namespace */
   store(): Promise<Store>;
   print(text: string): void;
   note(text: string): void;
@@ -92,6 +97,12 @@ export function commandEnv(ctx: CliContext, command: Command, defaults: CommandD
   });
   let kafka: Promise<KafkaClient> | undefined;
   let store: Promise<Store> | undefined;
+  let namespace: Promise<string> | undefined;
+  const configPath = resolve(io.cwd, options.config ?? env.SLUICE_CONFIG ?? 'serverless.yml');
+  const namespaceOf = () => {
+    namespace ??= commandNamespace({ explicit: options.namespace, env, configPath });
+    return namespace;
+  };
   const make =
     ctx.createKafka ??
     (async (e: NodeJS.ProcessEnv, l: Logger) => {
@@ -105,15 +116,16 @@ export function commandEnv(ctx: CliContext, command: Command, defaults: CommandD
     env,
     out: createStyle(io.stdout, io.env, options.color === false ? false : undefined),
     err: createStyle(io.stderr, io.env, options.color === false ? false : undefined),
-    configPath: resolve(io.cwd, options.config ?? env.SLUICE_CONFIG ?? 'serverless.yml'),
+    configPath,
     log,
     kafka: () => {
       kafka ??= make(env, log);
       return kafka;
     },
+    namespace: namespaceOf,
     store: () => {
       if (env.SLUICE_STORE === 'aws') localAwsCredentials(env);
-      store ??= storeFromEnv(env);
+      store ??= namespaceOf().then((ns) => storeFromEnv({ ...env, SLUICE_NAMESPACE: ns }));
       return store;
     },
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

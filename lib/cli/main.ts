@@ -48,6 +48,12 @@ export function createProgram(ctx: CliContext): Command {
         '.sluice/checkpoints',
       ),
     )
+    .addOption(
+      new Option(
+        '--namespace <ns>',
+        'deployment namespace of Kafka identities and aws store keys (env SLUICE_NAMESPACE; default <service>-<stage>-local, as sluice dev uses; a deployment: <service>-<stage>)',
+      ),
+    )
     .option('--json', 'print tables and results as JSON')
     .option('--verbose', 'debug logs, and stack traces on errors')
     .option('--no-color', 'no ANSI colors (also NO_COLOR=1; colors are only used on a terminal)')

@@ -1,4 +1,4 @@
-import { mulberry32 } from './random';
+import { mulberry32 } from '../random';
 /**
  * The walkthrough's "simple string generator" (the seed's SimpleStringGenerator), made
  * deterministic: a tick at (partition, offset) asking for N sentences always yields the same N

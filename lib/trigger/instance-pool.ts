@@ -7,8 +7,9 @@
  * each; an invocation goes to a free instance chosen at random (seeded), and waits, first come
  * first served, while none has a free slot.
  */
-import { mulberry32 } from '../demo/random';
+
 import { ConfigError } from '../errors';
+import { mulberry32 } from '../random';
 import type { InvokeOutcome, InvokeRequest, Invoker } from './invoker';
 
 /** What the pool tells a new instance's invoker. */

@@ -102,7 +102,14 @@ export function parseServerlessConfig(text: string, options: ServerlessConfigOpt
     throw new ConfigError('serverless.yml must be a mapping with service, provider and functions');
   const env = options.env ?? process.env;
   const provider = isObject(raw.provider) ? raw.provider : {};
-  const stage = options.stage ?? (typeof provider.stage === 'string' ? provider.stage : 'dev');
+  // provider.stage is often `${opt:stage, 'dev'}`: resolved like any value (no --stage: its default).
+  const declaredStage = resolveVariables(provider.stage, {
+    env,
+    stage: 'dev',
+    region: 'us-east-1',
+    self: raw,
+  });
+  const stage = options.stage ?? (typeof declaredStage === 'string' ? declaredStage : 'dev');
   const region = options.region ?? (typeof provider.region === 'string' ? provider.region : 'us-east-1');
   const config = resolveVariables(raw, { env, stage, region, self: raw }) as Record<string, unknown>;
   const warnings: string[] = [];

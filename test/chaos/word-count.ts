@@ -1,6 +1,6 @@
 import { defineFunction, kafkaSink, serde, state } from '../../lib';
-import { mulberry32 } from '../../lib/demo/random';
 import type { KafkaHandler } from '../../lib/function/handler';
+import { mulberry32 } from '../../lib/random';
 
 /** One output of the chaos word count: word `w` seen for the `n`-th time on source partition `p`. */
 export interface ChaosOutput {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { action, type CliContext, type CommandEnv } from '../context';
 import { checkpointRows, optionalKafka } from '../inspect';
-import { commandNamespace, NAMESPACE_OPTION_HELP } from '../namespace';
 import { loadHandler, resolveFunction } from '../resolve-function';
 import { formatTable } from '../table';
 
@@ -16,7 +15,6 @@ export function registerCheckpointsCommand(program: Command, ctx: CliContext): v
       "the source topic (default: the function's; e.g. a walkthrough run's test-<run>)",
     )
     .option('--no-kafka', 'read the store only (no end offsets, lag or outbox delivery)')
-    .option('--namespace <ns>', NAMESPACE_OPTION_HELP)
     .addHelpText(
       'after',
       `
@@ -25,14 +23,14 @@ which counts transaction markers too; OUTBOX is the last committed batch's outpu
 Kafka confirms them published (consumer group sluice.<namespace>.<function>.outbox).`,
     )
     .action(
-      action(ctx, async (env, name: string, opts: { kafka: boolean; topic?: string; namespace?: string }) => {
+      action(ctx, async (env, name: string, opts: { kafka: boolean; topic?: string }) => {
         const definition = (await loadHandler(await resolveFunction(name, env.configPath, env.env)))
           .definition;
         const store = await env.store();
         const kafka = opts.kafka ? await optionalKafka(env.kafka, env.note) : null;
         const topic = opts.topic ?? definition.source.topic;
         // Only the outbox marker needs it (Kafka).
-        const namespace = kafka ? await commandNamespace(env, opts.namespace) : undefined;
+        const namespace = kafka ? await env.namespace() : undefined;
         const rows = await checkpointRows(definition, store, kafka, topic, namespace);
         if (env.options.json)
           return env.json({ function: definition.name, store: store.kind, checkpoints: rows });

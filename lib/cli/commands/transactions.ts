@@ -7,13 +7,11 @@ import {
   type TaskTransactionState,
 } from '../../sink/task-transactions';
 import { action, type CliContext, type CommandEnv } from '../context';
-import { commandNamespace, NAMESPACE_OPTION_HELP } from '../namespace';
 import { loadHandler, resolveFunction } from '../resolve-function';
 import { formatTable } from '../table';
 import { UsageError } from '../usage-error';
 
 interface TransactionsOptions {
-  namespace?: string;
   partition?: number;
   abort?: boolean;
   clearOutbox?: boolean;
@@ -31,7 +29,6 @@ export function registerTransactionsCommand(program: Command, ctx: CliContext): 
     .description('per partition: checkpoint, pending outbox, outbox marker; abort or clear a stuck one')
     .argument('<function>', 'function name in serverless.yml (or a module path)')
     .option('--partition <n>', 'only this source partition', parsePartition)
-    .option('--namespace <ns>', NAMESPACE_OPTION_HELP)
     .option('--abort', "fence the task's producers and abort a transaction left open (safe: nothing is lost)")
     .option(
       '--clear-outbox',
@@ -68,7 +65,7 @@ publishes it (the marker says whether Kafka has it already).
         const target = { fn: definition.name, topic: definition.source.topic, sinks: definition.sinks };
         const store = await env.store();
         const kafka = await env.kafka();
-        const namespace = await commandNamespace(env, opts.namespace);
+        const namespace = await env.namespace();
         const read = () =>
           inspectTaskTransactions({ namespace, target, store, kafka, partition: opts.partition });
         let tasks = await read();

@@ -26,6 +26,7 @@ import { type DEFAULT_CONSUMER_TUNING, type KafkaSource, startKafkaSource } from
 import { createKafkaOnFailureSink } from './on-failure';
 import { createPartitionWorker } from './partition-worker';
 import { DEFAULT_BACKOFF, retryPolicyFor } from './retry-policy';
+import { DEFAULT_FLUSH_INTERVAL_MS, startScheduledFlush } from './scheduled-flush';
 import { createSemaphore } from './semaphore';
 import { DEFAULT_TIMEOUT_S, type TriggerSettings } from './settings';
 import { createCounters, createRateMeter, type EmulatorStats, type TriggerStats } from './stats';
@@ -78,6 +79,11 @@ export interface EmulatorOptions {
   consumerTuning?: Partial<typeof DEFAULT_CONSUMER_TUNING>;
   /** Seeds the choice of a warm instance per invocation (default 1; function i uses seed + i). */
   seed?: number;
+  /**
+   * How often each function is invoked with the flush event, as the serverless plugin's
+   * EventBridge schedule does when deployed (default DEFAULT_FLUSH_INTERVAL_MS; 0: never).
+   */
+  flushIntervalMs?: number;
 }
 
 export interface Emulator {
@@ -137,9 +143,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   let failure: unknown = null;
   let refresher: NodeJS.Timeout | undefined;
 
+  const flusher = startScheduledFlush({
+    functions: options.functions.map((fn) => ({
+      name: fn.name,
+      invoker: pools.get(fn)!,
+      timeoutMs: fn.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000,
+    })),
+    intervalMs: options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+    log,
+  });
+
   async function stopAll(): Promise<void> {
     clearInterval(refresher);
     await Promise.allSettled(running.map((t) => t.source.stop()));
+    await flusher.stop();
     await Promise.allSettled([...pools.values()].map((pool) => pool.close()));
     await producer?.disconnect().catch(() => {});
     if (ownsKafka) await kafka.close();
@@ -249,6 +266,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       });
       return {
         uptimeMs: now - startedAt,
+        flush: flusher.stats(),
         memory: { rss: memory.rss, heapUsed: memory.heapUsed },
         triggers,
         functionMemory: Object.fromEntries(

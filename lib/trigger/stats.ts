@@ -2,7 +2,9 @@
  * Live numbers of the emulator, for the CLI's progress line and for tests: throughput, errors,
  * and per partition the committed offset, the log end and the lag between them.
  */
+
 import type { InstanceStats } from './instance-pool';
+import type { ScheduledFlushStats } from './scheduled-flush';
 
 /** Counters of one trigger (function × topic); mutated by its partition workers. */
 export interface TriggerCounters {
@@ -71,6 +73,8 @@ export interface EmulatorStats {
   functionMemory: Record<string, { rss: number; heapUsed: number } | null>;
   /** Per function, per warm instance: invocations started, failed, in flight (instance-pool.ts). */
   instances: Record<string, InstanceStats[]>;
+  /** Scheduled flush invocations (scheduled-flush.ts), all functions together. */
+  flush: ScheduledFlushStats;
 }
 
 /** Events per second over a sliding window of one-second buckets. */

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../log';
+import { localNamespaceOf } from '../../namespace';
 import { startEmulator } from '../../trigger/emulator';
 import { prepareFunctions } from '../../trigger/from-serverless';
 import { DEFAULT_INSTANCE_SEED } from '../../trigger/instance-pool';
 import { forLocalRun } from '../../trigger/local-environment';
+import { DEFAULT_FLUSH_INTERVAL_MS } from '../../trigger/scheduled-flush';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
@@ -18,6 +20,7 @@ interface DevOptions {
   instances?: number;
   concurrency?: number;
   seed: number;
+  flushInterval: number;
 }
 
 /** How often the progress block is redrawn (a terminal), or a summary line printed (a pipe). */
@@ -48,6 +51,12 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       intOption(0),
       DEFAULT_INSTANCE_SEED,
     )
+    .option(
+      '--flush-interval <seconds>',
+      "how often each function gets the scheduled flush event, as the plugin's EventBridge schedule when deployed (0: never)",
+      intOption(0),
+      DEFAULT_FLUSH_INTERVAL_MS / 1000,
+    )
     .option('--no-progress', 'no live progress block (a terminal shows one by default)')
     .addHelpText(
       'after',
@@ -71,7 +80,17 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
             ),
           );
         }
-        const local: NodeJS.ProcessEnv = { ...env.env, SLUICE_STORE: env.env.SLUICE_STORE ?? 'file' };
+        // Never a deployed stage's namespace: sluice dev beside a deployment on a shared cluster
+        // must not fence its producers nor read its outbox markers.
+        const namespace =
+          env.options.namespace || env.env.SLUICE_NAMESPACE
+            ? await env.namespace()
+            : localNamespaceOf(config.service, config.stage);
+        const local: NodeJS.ProcessEnv = {
+          ...env.env,
+          SLUICE_STORE: env.env.SLUICE_STORE ?? 'file',
+          SLUICE_NAMESPACE: namespace,
+        };
         const kafka = await env.kafka();
         const functions = await prepareFunctions(config, {
           cwd: config.dir,
@@ -89,6 +108,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           env: local,
           region: config.region,
           seed: opts.seed,
+          flushIntervalMs: opts.flushInterval * 1000,
           log: createLogger({
             level: env.options.verbose ? 'debug' : 'warn',
             base: { component: 'trigger' },
@@ -99,6 +119,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
         env.note(
           `${env.err.bold('sluice dev')}: ${functions.map((f) => f.name).join(', ')} · ` +
             `${opts.bundle ? 'esbuild bundles in child processes' : 'in process'}${instancesNote(opts)} · store ${store} · ` +
+            `namespace ${namespace} · ` +
             `Kafka ${kafka.brokers.join(',')} · Ctrl-C to stop`,
         );
 

@@ -39,6 +39,7 @@ function trigger(overrides: Partial<TriggerStats>): TriggerStats {
 
 const stats = (triggers: TriggerStats[]): EmulatorStats => ({
   uptimeMs: 1,
+  flush: { flushes: 0, flushFailures: 0 },
   memory: { rss: 0, heapUsed: 0 },
   triggers,
   functionMemory: {},

@@ -1,7 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint, Outbox, TaskId } from '../checkpoint/checkpoint';
 import { StoreError } from '../errors';
-import { taskKey } from './task-key';
 
 /**
  * The DynamoDB item of one partition task, and its mapping to and from a `Checkpoint`.

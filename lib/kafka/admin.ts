@@ -1,4 +1,11 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
+
+/**
+ * DescribeConfigs' resource type of a topic (Kafka protocol: 2). kafkajs's `ConfigResourceTypes`
+ * enum is not a named export Node's ESM loader can see in its CommonJS build.
+ */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
 import { lazy } from './lazy';
 
 /** The admin operations Sluice and its tests need. Connects on first use. */
@@ -76,7 +83,7 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       await connected.get();
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: names }],
+        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: names }],
       });
       return new Map(
         (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue] as const),

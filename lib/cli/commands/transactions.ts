@@ -47,8 +47,8 @@ publishes it (the marker says whether Kafka has it already).
 --abort        initialises a producer with the task's transactional id: every older producer is
                fenced and a transaction it left open is aborted (read_committed readers stop
                waiting). Nothing is lost; the outbox is published by the next invocation.
---clear-outbox commits the marker past the pending outbox without sending it and removes the outbox
-               from the checkpoint, so no invocation ever publishes it. DATA LOSS: those outputs
+--clear-outbox takes the last outbox out of each checkpoint. A pending one is first marked
+               published (the marker moves past it) without being sent: DATA LOSS, those outputs
                never reach Kafka. For an outbox that can never be published (sink topic or sink
                removed, message rejected by the broker). Requires --yes.`,
     )
@@ -82,29 +82,33 @@ publishes it (the marker says whether Kafka has it already).
           }
         }
         if (opts.clearOutbox) {
-          const pending = tasks.filter((t) => t.status !== 'none' && t.outbox !== null);
-          if (pending.length === 0 && !env.options.json) env.note('no pending outbox: nothing to clear');
-          for (const t of pending) {
+          // Every outbox still in a checkpoint: a pending one is marked published without being
+          // sent (data loss); a published one (e.g. of a sink since removed) is only taken out.
+          const held = tasks.filter((t) => t.status !== 'none' && t.outbox !== null);
+          if (held.length === 0 && !env.options.json)
+            env.note('no outbox in any checkpoint: nothing to clear');
+          for (const t of held) {
             const task = { fn: target.fn, topic: t.topic, partition: t.partition };
-            const result = await markOutboxPublished({
-              kafka,
-              namespace,
-              task,
-              endOffset: t.outbox!.endOffset,
-            });
+            const outbox = t.outbox!;
+            const pending = t.status === 'pending';
+            const marked = pending
+              ? await markOutboxPublished({ kafka, namespace, task, endOffset: outbox.endOffset })
+              : null;
             const checkpoint = await store.peek(task);
-            if (checkpoint?.outbox?.endOffset === t.outbox!.endOffset)
+            if (checkpoint?.outbox?.endOffset === outbox.endOffset)
               await confirmOutbox(store, task, checkpoint);
             actions.push({
               action: 'clear-outbox',
               partition: t.partition,
-              dropped: t.outbox!.kafkaMessages,
-              ...result,
+              dropped: pending ? outbox.kafkaMessages : 0,
+              ...marked,
             });
             if (!env.options.json) {
               env.note(
-                `partition ${t.partition}: outbox of source offsets ${t.outbox!.firstOffset}-${t.outbox!.endOffset} ` +
-                  `marked published without sending (${t.outbox!.kafkaMessages} outputs dropped)`,
+                `partition ${t.partition}: outbox of source offsets ${outbox.firstOffset}-${outbox.endOffset} ` +
+                  (pending
+                    ? `marked published without sending (${outbox.kafkaMessages} outputs dropped)`
+                    : 'was published: taken out of the checkpoint'),
               );
             }
           }

@@ -202,7 +202,8 @@ describe('packaged bundles in a fresh Node process', () => {
     ]);
     expect(printed.every((l) => l.fn === 'prefix' && l.partition === 0)).toBe(true);
 
-    const store = createAwsStore({ table, bucket });
+    // The deployment's namespace, as the plugin set it: the store keys carry it.
+    const store = createAwsStore({ table, bucket, namespace: 'sluice-dev' });
     try {
       const loaded = await store.load({ fn: 'prefix', topic: 'test', partition: 0 });
       expect(loaded?.checkpoint).toMatchObject({ next: 2, version: 1 });
@@ -215,6 +216,7 @@ describe('packaged bundles in a fresh Node process', () => {
     const modulePath = await unzipFunction('word-count');
     const env = lambdaEnvironment('WordDashcountLambdaFunction', 'word-count');
     expect(env.SLUICE_REPORT_BATCH_ITEM_FAILURES).toBe('true');
+    expect(env.SLUICE_NAMESPACE).toBe('sluice-dev');
 
     // Real records on the real `test` topic, so the event carries real offsets: the outbox
     // marker (group sluice.word-count.outbox) then moves exactly as a deployed trigger would.
@@ -250,7 +252,8 @@ describe('packaged bundles in a fresh Node process', () => {
     const again = await invoke(modulePath, event, env);
     expect(again.result).toBeNull();
 
-    const store = createAwsStore({ table, bucket });
+    // The deployment's namespace, as the plugin set it: the store keys carry it.
+    const store = createAwsStore({ table, bucket, namespace: 'sluice-dev' });
     try {
       const loaded = await store.load({ fn: 'word-count', topic: 'test', partition: sent.partition });
       expect(loaded?.checkpoint).toMatchObject({ next: sent.baseOffset + 2, version: 1 });

@@ -20,6 +20,11 @@ import type { OutboxPublisher, PublishRequest, SinkLimits } from './publisher';
 export const PUBLISH_ATTEMPTS = 3;
 /** Pause before a retried publish attempt (doubles each time): 200 ms, 400 ms. */
 export const PUBLISH_RETRY_BACKOFF_MS = 200;
+/**
+ * Pause before the second read of a marker that looked unpublished after init: the broker's
+ * offset materialisation after a transaction commit is a queued task, done in well under this.
+ */
+export const MARKER_SETTLE_MS = 100;
 
 export interface KafkaPublisherOptions {
   /** Sluice's Kafka client (`createKafka`), or a factory called on the first publish */
@@ -90,6 +95,16 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
       try {
         await producers.init(entry);
         entry.marker = await admin.call((a) => readOutboxMarker(a, namespace, task));
+        if (!isPublished(entry.marker, outbox.endOffset)) {
+          // Our init completed the task's last transaction, but Kafka 3.x moves a committed
+          // transaction's offsets into the group on a scheduler thread after the commit marker is
+          // written, and OffsetFetch up to v4 (kafkajs's) cannot ask for stable offsets (KIP-447's
+          // require_stable is v7). A marker read in that instant is the previous one. Reading once
+          // more after a pause closes the window; it costs only when the outbox looks unpublished.
+          await sleep(MARKER_SETTLE_MS);
+          const again = await admin.call((a) => readOutboxMarker(a, namespace, task));
+          if (again !== null && (entry.marker === null || again > entry.marker)) entry.marker = again;
+        }
         log.debug('producer initialised, outbox marker read', {
           transactionalId: entry.producer.transactionalId,
           marker: entry.marker,

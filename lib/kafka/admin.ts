@@ -20,6 +20,11 @@ export interface KafkaAdmin {
   watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
   /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
+  /**
+   * Deletes consumer groups with their committed offsets (groups with members cannot be deleted).
+   * Tests use it to remove an outbox marker, as `offsets.retention.minutes` would expire it.
+   */
+  deleteGroups(groupIds: string[]): Promise<void>;
   /** Effective values of topic configs (topic override, else the broker default), by name. */
   topicConfig(topic: string, names: string[]): Promise<Map<string, string>>;
   disconnect(): Promise<void>;
@@ -71,6 +76,10 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       return new Map(
         (result?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : null]),
       );
+    },
+    async deleteGroups(groupIds) {
+      await connected.get();
+      await admin.deleteGroups(groupIds);
     },
     async topicConfig(topic, names) {
       await connected.get();

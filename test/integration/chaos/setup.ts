@@ -113,7 +113,7 @@ export function startProcess(
  * those of several producers interleave, as zombies fenced mid-transaction do.
  */
 export async function expectExactlyOnce(
-  env: ChaosEnv,
+  env: Pick<ChaosEnv, 'brokers' | 'kafka'>,
   sink: string,
   reference: Reference,
   label: string,

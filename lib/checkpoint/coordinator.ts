@@ -113,7 +113,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
       // 4. Process; every output is checked against its sink's limits before anything commits.
       const limits = await sinkLimits(deps.publishers, definition.sinks);
-      const { transaction, messages } = await runProcess(definition, task, fresh, entry.state, deps.log, limits);
+      const { transaction, messages } = await runProcess(
+        definition,
+        task,
+        fresh,
+        entry.state,
+        deps.log,
+        limits,
+      );
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.
@@ -167,10 +174,13 @@ export function createCoordinator(deps: CoordinatorDeps) {
       // beside it committed first. Failing would count against MaximumRetryAttempts and bisect;
       // re-running on the current checkpoint skips what is applied and applies the rest.
       counters.reruns += 1;
-      deps.log.info('checkpoint moved on since this process read it: re-running the batch on the current one', {
-        task: taskKey(task),
-        current: (error.current as Checkpoint | null)?.version ?? null,
-      });
+      deps.log.info(
+        'checkpoint moved on since this process read it: re-running the batch on the current one',
+        {
+          task: taskKey(task),
+          current: (error.current as Checkpoint | null)?.version ?? null,
+        },
+      );
       return { ...(await attempt(definition, task, batch.records)), reran: true };
     }
   }

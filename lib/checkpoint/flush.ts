@@ -145,7 +145,11 @@ export function createIdleFlush(deps: {
  * next offset and state and no outbox, conditional on the version. Null when a batch committed
  * first (its commit replaced the outbox, after publishing it).
  */
-export async function confirmOutbox(store: Store, task: TaskId, checkpoint: Checkpoint): Promise<Checkpoint | null> {
+export async function confirmOutbox(
+  store: Store,
+  task: TaskId,
+  checkpoint: Checkpoint,
+): Promise<Checkpoint | null> {
   try {
     const result = await store.commit({
       task,

@@ -103,7 +103,10 @@ function checkOutput(
   if (limits.partitions !== undefined) {
     const partition =
       output.partition ?? (sink.partitioner ? sink.partitioner(key, limits.partitions) : undefined);
-    if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition >= limits.partitions)) {
+    if (
+      partition !== undefined &&
+      (!Number.isInteger(partition) || partition < 0 || partition >= limits.partitions)
+    ) {
       throw new UnpublishableOutputError(
         `${where}: partition ${partition} does not exist; the topic has ${limits.partitions} partitions. ` +
           `Fix the partition given to emit() or the sink's partitioner; nothing of this batch was committed`,

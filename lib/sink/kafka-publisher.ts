@@ -153,7 +153,9 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): KafkaPubli
       const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcome = await producers.use(request.namespace, task, (entry) => publishOnce(entry, request));
+          const outcome = await producers.use(request.namespace, task, (entry) =>
+            publishOnce(entry, request),
+          );
           log.debug(`outbox ${outcome}`, {
             task: taskKey(task),
             endOffset: outbox.endOffset,

@@ -61,7 +61,9 @@ export function createTopicLimits(admin: SharedAdmin, now: () => number = Date.n
   async function read(topic: string): Promise<TopicLimits> {
     const partitions = (await admin.call((a) => a.partitions(topic))).length;
     if (partitions === 0) {
-      throw new ConfigError(`sink topic "${topic}" does not exist (no partitions): create it before emitting to it`);
+      throw new ConfigError(
+        `sink topic "${topic}" does not exist (no partitions): create it before emitting to it`,
+      );
     }
     const configs = await admin.call((a) => a.topicConfig(topic, ['max.message.bytes']));
     const maxMessageBytes = Number(configs.get('max.message.bytes') ?? DEFAULT_MAX_MESSAGE_BYTES);

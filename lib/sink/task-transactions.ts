@@ -93,7 +93,11 @@ export async function inspectTaskTransactions(input: {
  * timeout). Safe at any time: a live invocation that was fenced retries with a new producer, and
  * the outbox stays in the checkpoint to be published.
  */
-export async function abortTaskTransaction(input: { kafka: KafkaPort; namespace: string; task: TaskId }): Promise<{
+export async function abortTaskTransaction(input: {
+  kafka: KafkaPort;
+  namespace: string;
+  task: TaskId;
+}): Promise<{
   transactionalId: string;
 }> {
   const producer = input.kafka.transactionalProducer({
@@ -134,7 +138,10 @@ export async function markOutboxPublished(input: {
     await producer.connect();
     const previous = await readOutboxMarker(admin, input.namespace, input.task);
     if (isPublished(previous, input.endOffset)) return { previous, marker: previous!, changed: false };
-    await producer.commitTransaction({ messages: [], offsets: markerOffsets(input.namespace, input.task, input.endOffset) });
+    await producer.commitTransaction({
+      messages: [],
+      offsets: markerOffsets(input.namespace, input.task, input.endOffset),
+    });
     return { previous, marker: markerOffset(input.endOffset), changed: true };
   } finally {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);

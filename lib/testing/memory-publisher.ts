@@ -1,6 +1,6 @@
 import type { OutboxMessage, TaskId } from '../checkpoint/checkpoint';
-import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
 import { transactionalIdOf } from '../sink/outbox-marker';
+import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
 
 export interface PublishedMessage extends OutboxMessage {
   namespace: string;
@@ -34,7 +34,10 @@ export function createMemoryBroker(): MemoryBroker {
  * published for (namespace, task, endOffset) is skipped, like the outbox marker check. Markers
  * carry their commit time, so tests can expire them as a broker does.
  */
-export function createMemoryPublisher(broker: MemoryBroker = createMemoryBroker(), now: () => number = Date.now) {
+export function createMemoryPublisher(
+  broker: MemoryBroker = createMemoryBroker(),
+  now: () => number = Date.now,
+) {
   const publisher: OutboxPublisher = {
     async publish({ namespace, task, outbox, messages, faults }) {
       const id = transactionalIdOf(namespace, task);

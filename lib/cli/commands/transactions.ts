@@ -1,11 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { confirmOutbox } from '../../checkpoint/flush';
 import {
   abortTaskTransaction,
   inspectTaskTransactions,
   markOutboxPublished,
   type TaskTransactionState,
 } from '../../sink/task-transactions';
-import { confirmOutbox } from '../../checkpoint/flush';
 import { action, type CliContext, type CommandEnv } from '../context';
 import { commandNamespace, NAMESPACE_OPTION_HELP } from '../namespace';
 import { loadHandler, resolveFunction } from '../resolve-function';
@@ -89,9 +89,15 @@ publishes it (the marker says whether Kafka has it already).
           if (pending.length === 0 && !env.options.json) env.note('no pending outbox: nothing to clear');
           for (const t of pending) {
             const task = { fn: target.fn, topic: t.topic, partition: t.partition };
-            const result = await markOutboxPublished({ kafka, namespace, task, endOffset: t.outbox!.endOffset });
+            const result = await markOutboxPublished({
+              kafka,
+              namespace,
+              task,
+              endOffset: t.outbox!.endOffset,
+            });
             const checkpoint = await store.peek(task);
-            if (checkpoint?.outbox?.endOffset === t.outbox!.endOffset) await confirmOutbox(store, task, checkpoint);
+            if (checkpoint?.outbox?.endOffset === t.outbox!.endOffset)
+              await confirmOutbox(store, task, checkpoint);
             actions.push({
               action: 'clear-outbox',
               partition: t.partition,
@@ -131,7 +137,9 @@ function print(
   tasks: TaskTransactionState[],
 ): void {
   env.print(
-    env.out.dim(`function ${fn} · topic ${topic} · store ${store} · marker group sluice.${namespace}.${fn}.outbox`),
+    env.out.dim(
+      `function ${fn} · topic ${topic} · store ${store} · marker group sluice.${namespace}.${fn}.outbox`,
+    ),
   );
   if (tasks.length === 0) {
     env.note('no checkpoints yet');

@@ -60,7 +60,13 @@ describe('inspectTaskTransactions', () => {
     ]);
     expect(states[0]!.transactionalId).toBe(transactionalIdOf('test', task(0)));
     expect(broker.calls.some((c) => c.startsWith('init'))).toBe(false); // reads only
-    const one = await inspectTaskTransactions({ namespace: 'test', target, store, kafka: broker.port, partition: 1 });
+    const one = await inspectTaskTransactions({
+      namespace: 'test',
+      target,
+      store,
+      kafka: broker.port,
+      partition: 1,
+    });
     expect(one.map((s) => s.partition)).toEqual([1]);
   });
 });
@@ -82,14 +88,18 @@ describe('abortTaskTransaction', () => {
 describe('markOutboxPublished', () => {
   it('commits the marker past the outbox without sending anything; a second call changes nothing', async () => {
     const { broker } = await setup();
-    expect(await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
+    expect(
+      await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 }),
+    ).toEqual({
       previous: null,
       marker: 10,
       changed: true,
     });
     expect(broker.offsets.get(marker(0))).toBe(10);
     expect(broker.topics.size).toBe(0);
-    expect(await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 })).toEqual({
+    expect(
+      await markOutboxPublished({ namespace: 'test', kafka: broker.port, task: task(0), endOffset: 9 }),
+    ).toEqual({
       previous: 10,
       marker: 10,
       changed: false,

@@ -1,5 +1,13 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import { lazy } from './lazy';
+
+/**
+ * DescribeConfigs' resource type of a topic (ConfigResource TOPIC = 2 in the protocol:
+ * https://kafka.apache.org/protocol.html#The_Messages_DescribeConfigs). Not kafkajs's
+ * `ConfigResourceTypes.TOPIC`: Node's ESM loader cannot import that name from kafkajs's CommonJS
+ * index (its export detection misses it), which broke `npm start` and the CLI under tsx.
+ */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** The admin operations Sluice and its tests need. Connects on first use. */
 export interface KafkaAdmin {
@@ -85,7 +93,7 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       await connected.get();
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: names }],
+        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: names }],
       });
       return new Map(
         (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue] as const),

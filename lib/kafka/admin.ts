@@ -1,12 +1,13 @@
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
+import { lazy } from './lazy';
 
 /**
- * DescribeConfigs' resource type of a topic (Kafka protocol: 2). kafkajs's `ConfigResourceTypes`
- * enum is not a named export Node's ESM loader can see in its CommonJS build.
+ * DescribeConfigs' resource type of a topic (ConfigResource TOPIC = 2 in the protocol:
+ * https://kafka.apache.org/protocol.html#The_Messages_DescribeConfigs). Not kafkajs's
+ * `ConfigResourceTypes.TOPIC`: Node's ESM loader cannot import that name from kafkajs's CommonJS
+ * index (its export detection misses it), which broke `npm start` and the CLI under tsx.
  */
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
-
-import { lazy } from './lazy';
 
 /** The admin operations Sluice and its tests need. Connects on first use. */
 export interface KafkaAdmin {
@@ -27,6 +28,11 @@ export interface KafkaAdmin {
   watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
   /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
+  /**
+   * Deletes consumer groups with their committed offsets (groups with members cannot be deleted).
+   * Tests use it to remove an outbox marker, as `offsets.retention.minutes` would expire it.
+   */
+  deleteGroups(groupIds: string[]): Promise<void>;
   /** Effective values of topic configs (topic override, else the broker default), by name. */
   topicConfig(topic: string, names: string[]): Promise<Map<string, string>>;
   disconnect(): Promise<void>;
@@ -78,6 +84,10 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       return new Map(
         (result?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : null]),
       );
+    },
+    async deleteGroups(groupIds) {
+      await connected.get();
+      await admin.deleteGroups(groupIds);
     },
     async topicConfig(topic, names) {
       await connected.get();

@@ -71,9 +71,10 @@ export function openStateTransaction<S extends Record<string, StateSpec>>(
     assertJson(value, key);
     pending.set(key, copy(value));
   };
-  const exists = (key: string) => (
-    guard('read', key), pending.has(key) ? pending.get(key) !== DELETED : base.has(key)
-  );
+  const exists = (key: string) => {
+    guard('read', key);
+    return pending.has(key) ? pending.get(key) !== DELETED : base.has(key);
+  };
 
   const views: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {

@@ -17,7 +17,7 @@ import { createKafkaPublisher, type KafkaPublisher } from '../../../lib/sink/kaf
 import { createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../../lib/store/aws-setup';
-import { createHarness, type Harness } from '../../../lib/testing/harness';
+import { createHarness, type Harness, type HarnessOptions } from '../../../lib/testing/harness';
 import { readCommitted, readWithKcat } from '../../chaos/readers';
 import { checkOutputs, checkState, type OutputCheck, outputsOk } from '../../chaos/verify';
 import type { Reference } from '../../chaos/word-count';
@@ -82,17 +82,19 @@ export interface ChaosProcess {
   abandon(): Promise<void>;
 }
 
+/** `options`: harness options (clock, namespace; `store` replaces the file's aws store). */
 export function startProcess(
   env: ChaosEnv,
   handler: KafkaHandler,
   wrap: (publisher: KafkaPublisher) => Publishers = (publisher) => ({ kafka: publisher }),
+  options: Omit<HarnessOptions, 'publishers'> = {},
 ): ChaosProcess {
   const publisher = createKafkaPublisher({
     kafka: env.kafka,
     log: process.env.CHAOS_DEBUG ? createLogger({ level: 'debug' }) : silentLogger,
   });
-  const store = createAwsStore({ table: env.table, bucket: env.bucket, ...env.clients });
-  const harness = createHarness(handler, { store, publishers: wrap(publisher) });
+  const store = options.store ?? createAwsStore({ table: env.table, bucket: env.bucket, ...env.clients });
+  const harness = createHarness(handler, { ...options, store, publishers: wrap(publisher) });
   return {
     harness,
     publisher,
@@ -111,7 +113,7 @@ export function startProcess(
  * those of several producers interleave, as zombies fenced mid-transaction do.
  */
 export async function expectExactlyOnce(
-  env: ChaosEnv,
+  env: Pick<ChaosEnv, 'brokers' | 'kafka'>,
   sink: string,
   reference: Reference,
   label: string,

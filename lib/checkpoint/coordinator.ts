@@ -50,15 +50,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
   /** The task's warm entry, loading it when cold; the caller releases it. */
   async function acquire(definition: FunctionDefinition, task: TaskId): Promise<WarmTask> {
     const cached = warm.acquire(task);
-    if (cached && !cached.outboxPublished && (await isStale(task, cached))) {
-      // This process committed an outbox it could not publish; another instance (or the
-      // scheduled flush) has since moved the task on, publishing it. Its marker may be gone by
-      // now: publishing it again from here could duplicate it. Reload instead.
-      warm.release(cached);
-      warm.drop(task, cached);
-    } else if (cached) {
-      return cached;
-    }
+    if (cached) return cached;
     const loaded = await deps.store.load(task);
     const outbox = loaded?.checkpoint.outbox ?? null;
     if (outbox) checkOutboxSinks(task, outbox, definition.sinks);
@@ -68,11 +60,6 @@ export function createCoordinator(deps: CoordinatorDeps) {
         ? { checkpoint: loaded.checkpoint, state: loaded.state, outboxPublished: isEmpty(outbox) }
         : { checkpoint: emptyCheckpoint(), state: new Map(), outboxPublished: true },
     );
-  }
-
-  /** One read, only for a warm entry whose outbox this process failed to publish. */
-  async function isStale(task: TaskId, entry: WarmTask): Promise<boolean> {
-    return (await deps.store.peek(task))?.version !== entry.checkpoint.version;
   }
 
   async function publish(definition: FunctionDefinition, task: TaskId, outbox: Outbox, recovery: boolean) {

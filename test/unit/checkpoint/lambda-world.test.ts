@@ -206,19 +206,3 @@ describe('calls after process() returned', () => {
     expect(await h.state()).toEqual({});
   });
 });
-
-describe('a warm instance holding an outbox it failed to publish', () => {
-  it('checks the store before flushing it: once another instance moved on and the marker expired, it reloads instead of publishing again', async () => {
-    let now = 1_000_000;
-    const a = createHarness(sum, { now: () => now });
-    const b = a.fork();
-    a.failAt('mid-publish');
-    await expect(a.invoke([{ key: 'k', value: 1 }])).rejects.toThrow('mid-publish');
-    now += 120_000;
-    await b.flush(); // publishes and confirms a's outbox
-    now += 8 * 86_400_000;
-    a.broker.markers.clear(); // expired
-    await a.invoke([{ key: 'k', value: 2 }]);
-    expect(a.published('out').map((o) => o.value)).toEqual([1, 3]);
-  });
-});

@@ -206,3 +206,19 @@ describe('calls after process() returned', () => {
     expect(await h.state()).toEqual({});
   });
 });
+
+describe('a warm instance holding an outbox it failed to publish', () => {
+  it('does not publish it again after another instance flushed it and the marker expired (a failed publish drops the warm entry)', async () => {
+    let now = 1_000_000;
+    const a = createHarness(sum, { now: () => now });
+    const b = a.fork();
+    a.failAt('mid-publish');
+    await expect(a.invoke([{ key: 'k', value: 1 }])).rejects.toThrow('mid-publish');
+    now += 120_000;
+    await b.flush(); // publishes and confirms a's outbox
+    now += 8 * 86_400_000;
+    a.broker.markers.clear(); // expired
+    await a.invoke([{ key: 'k', value: 2 }]);
+    expect(a.published('out').map((o) => o.value)).toEqual([1, 3]);
+  });
+});

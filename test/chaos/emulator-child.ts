@@ -19,6 +19,11 @@ const FUNCTION_TIMEOUT_MS = 30_000;
  */
 const CONSUMER_TUNING = { sessionTimeout: 6_000, heartbeatInterval: 1_000 };
 const STATS_INTERVAL_MS = 500;
+/**
+ * Warm instances, as Lambda keeps several without partition affinity (CHAOS_INSTANCES, default 3):
+ * each invocation goes to a free one at random, so warm checkpoints go stale and batches re-run.
+ */
+const INSTANCES = Number(process.env.CHAOS_INSTANCES ?? 3);
 
 function required(name: string): string {
   const value = process.env[name];
@@ -36,7 +41,8 @@ const emulator = await startEmulator({
   functions: [
     {
       name: names.fn,
-      invoker: createInProcessInvoker(handler, { env: process.env }),
+      invoker: () => createInProcessInvoker(handler, { env: process.env }),
+      instances: INSTANCES,
       triggers: [
         resolveTriggerSettings(
           names.fn,

@@ -186,7 +186,11 @@ export function createCoordinator(deps: CoordinatorDeps) {
     }
   }
 
-  const flush = createIdleFlush({ ...deps, warm });
+  const flush = createIdleFlush({
+    ...deps,
+    warm,
+    publish: (definition, task, outbox) => publish(definition, task, outbox, true),
+  });
 
   return {
     runBatch,

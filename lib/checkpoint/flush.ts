@@ -3,9 +3,7 @@ import type { FunctionDefinition } from '../function/types';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import { taskKey } from '../store/task-key';
-import type { Checkpoint, TaskId } from './checkpoint';
-import type { FaultInjector } from './faults';
-import { type Publishers, publishOutbox } from './publish';
+import type { Checkpoint, Outbox, TaskId } from './checkpoint';
 import type { WarmCache } from './warm-cache';
 
 /**
@@ -64,12 +62,11 @@ export class FlushFailedError extends SluiceError {
  */
 export function createIdleFlush(deps: {
   store: Store;
-  publishers: Publishers;
   warm: WarmCache;
   now: () => number;
   log: Logger;
-  faults: FaultInjector;
-  namespace: string;
+  /** the coordinator's publish of a recovered outbox (publishOutbox with its namespace and faults) */
+  publish: (definition: FunctionDefinition, task: TaskId, outbox: Outbox) => Promise<void>;
 }) {
   async function flushTask(
     definition: FunctionDefinition,
@@ -87,16 +84,7 @@ export function createIdleFlush(deps: {
     const entry = deps.warm.acquire(task);
     try {
       const known = entry?.checkpoint.version === checkpoint.version && entry.outboxPublished;
-      if (!known && outbox.messages.length > 0) {
-        await publishOutbox(deps.publishers, {
-          namespace: deps.namespace,
-          task,
-          outbox,
-          sinks: definition.sinks,
-          faults: deps.faults,
-          recovery: true,
-        });
-      }
+      if (!known) await deps.publish(definition, task, outbox);
       const confirmed = await confirmOutbox(deps.store, task, checkpoint);
       if (confirmed === null) {
         report.overtaken += 1;

@@ -29,6 +29,7 @@ export const BENCHMARKS = [
   'transactional-output',
   'cold-start',
   'backpressure',
+  'compression',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

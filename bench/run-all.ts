@@ -30,6 +30,7 @@ export const BENCHMARKS = [
   'cold-start',
   'backpressure',
   'compression',
+  'restart',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

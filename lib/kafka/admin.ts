@@ -20,6 +20,8 @@ export interface KafkaAdmin {
   watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
   /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
+  /** A consumer group's state (`Empty`, `Stable`, `PreparingRebalance`, `Dead`, ...) and member count. */
+  describeGroup(groupId: string): Promise<{ state: string; members: number }>;
   disconnect(): Promise<void>;
 }
 
@@ -57,6 +59,12 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       await connected.get();
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       return (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    },
+    async describeGroup(groupId) {
+      await connected.get();
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      return { state: group?.state ?? 'Dead', members: group?.members.length ?? 0 };
     },
     async watermarks(topic) {
       await connected.get();

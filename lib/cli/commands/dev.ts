@@ -6,6 +6,7 @@ import { forLocalRun } from '../../trigger/local-environment';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
+import { prepareDevAwsStore } from '../dev-aws-store';
 import { createLiveArea } from '../live-area';
 import { formatNumber, progressLines } from '../progress';
 
@@ -51,6 +52,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           );
         }
         const local: NodeJS.ProcessEnv = { ...env.env, SLUICE_STORE: env.env.SLUICE_STORE ?? 'file' };
+        if (local.SLUICE_STORE === 'aws') env.note(env.err.dim(await prepareDevAwsStore(local)));
         const kafka = await env.kafka();
         const functions = await prepareFunctions(config, {
           cwd: config.dir,

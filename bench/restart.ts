@@ -46,8 +46,13 @@ function spawnChild(topic: string, group: string, sessionMs: number): Child {
   const seen = new Map<string, number>();
   const waiters: Array<() => void> = [];
   createInterface({ input: proc.stdout! }).on('line', (line) => {
-    for (const [key, value] of Object.entries(JSON.parse(line) as Record<string, number>))
-      seen.set(key, value);
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    // Anything but the child's own three lines is a log line (kafkajs's): show it.
+    if (!['started', 'ready', 'firstBatch'].some((key) => key in fields)) {
+      process.stderr.write(`    [child ${group}] ${line}\n`);
+      return;
+    }
+    for (const [key, value] of Object.entries(fields)) seen.set(key, value as number);
     for (const wake of waiters.splice(0)) wake();
   });
   const next = (field: string) =>
@@ -148,8 +153,9 @@ runBench(
       ctx.target({
         label: 'restart after a clean stop vs a kill with 30 s session',
         op: '<=',
-        value: 0.3,
+        value: 0.1,
         ratio: ratioOf(results['clean stop']!, before),
+        note: 'a clean stop leaves the group, so the restart waits for no session; missed when the leave did not take effect (the line above says whether the group was Empty after the stop)',
       });
       ctx.raw('restartMs', results);
     } finally {

@@ -30,6 +30,8 @@ export const BENCHMARKS = [
   'cold-start',
   'backpressure',
   'stale-instance',
+  'compression',
+  'restart',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

@@ -1,26 +1,31 @@
 /**
- * Strict decoder for the event Lambda's Kafka event source mapping sends to a function.
+ * Decoder for the event Lambda's Kafka event source mapping sends to a function.
  *
  * Wire format (MSK and self-managed Kafka share it; only `eventSource` and `eventSourceArn` differ):
  * - https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html
  * - https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html
  *
- * Every rejection is a {@link MalformedEventError} naming the exact JSON path, so a bad event (a
- * trigger bug, a hand-written test event) is diagnosed from the message alone.
+ * Strict only on what Sluice uses: each record's topic, partition, offset (and their agreement
+ * with the partition key and their order), timestamp, key and value base64, header bytes. Every
+ * rejection is a {@link MalformedEventError} naming the exact JSON path. Lenient on everything
+ * else, as AWS's own libraries are (Powertools, aws-lambda-go, aws-lambda-rust-runtime): what is
+ * present is kept when it has the documented type, and absent, differently typed or unknown
+ * fields are ignored, since Lambda adds fields over time (`bootstrapServers`, `eventSourceArn`,
+ * `timestampType`, schema metadata without a `schemaId`, ...).
+ *
+ * Partitions are decoded one by one ({@link decodeEventPartitions}): a malformed partition batch
+ * is reported on its own, so the handler fails only that partition.
  */
 import { MalformedEventError } from '../errors';
 import type {
   DecodedEvent,
-  EventSource,
+  EventEnvelope,
   PartitionBatch,
   RawRecord,
   RecordHeader,
   SchemaMetadata,
   TimestampType,
 } from './types';
-
-const EVENT_SOURCES: readonly EventSource[] = ['aws:kafka', 'SelfManagedKafka'];
-const TIMESTAMP_TYPES: readonly TimestampType[] = ['CREATE_TIME', 'LOG_APPEND_TIME', 'NO_TIMESTAMP_TYPE'];
 
 /** Kafka's legal topic names: 1..249 chars of `[a-zA-Z0-9._-]`, and not `.` or `..` (Kafka's `Topic.validate`). */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -33,14 +38,64 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  */
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** One entry of the event's `records` object: its batch, or why it cannot be used. */
+export type PartitionResult =
+  | { key: string; ok: true; batch: PartitionBatch }
+  | {
+      key: string;
+      ok: false;
+      error: MalformedEventError;
+      /** the offset of its first record, when that much can be read: where Lambda redelivers from */
+      firstOffset?: number;
+    };
+
 /**
- * Decodes and validates one Lambda Kafka event into one {@link PartitionBatch} per topic-partition,
- * each holding its records in strictly increasing offset order. Keys and values stay bytes: the
- * function's serdes decode them later.
+ * Decodes the event's envelope and each partition batch separately. Throws only when there is
+ * nothing to split (the event or its `records` is not an object); a malformed partition batch is
+ * returned as `{ ok: false, error }`. Empty partition lists are left out.
+ *
+ * @throws {MalformedEventError} for `event` or `records` not being an object.
+ * @example
+ * ```ts
+ * const { partitions } = decodeEventPartitions(event);
+ * for (const p of partitions) if (!p.ok) console.error(p.key, p.error.message);
+ * ```
+ */
+export function decodeEventPartitions(event: unknown): EventEnvelope & { partitions: PartitionResult[] } {
+  const root = object(event, 'event');
+  const records = object(root.records, 'records');
+  const envelope: EventEnvelope = { bootstrapServers: bootstrapServers(root.bootstrapServers) };
+  if (typeof root.eventSource === 'string') envelope.eventSource = root.eventSource;
+  if (typeof root.eventSourceArn === 'string') envelope.eventSourceArn = root.eventSourceArn;
+  const partitions: PartitionResult[] = [];
+  for (const [key, list] of Object.entries(records)) {
+    try {
+      const batch = partitionBatch(key, list);
+      if (batch) partitions.push({ key, ok: true, batch });
+    } catch (error) {
+      if (!(error instanceof MalformedEventError)) throw error;
+      const offset = Array.isArray(list) ? (list[0] as { offset?: unknown } | null)?.offset : undefined;
+      partitions.push({
+        key,
+        ok: false,
+        error,
+        ...(typeof offset === 'number' &&
+          Number.isSafeInteger(offset) &&
+          offset >= 0 && { firstOffset: offset }),
+      });
+    }
+  }
+  return { ...envelope, partitions };
+}
+
+/**
+ * Decodes one Lambda Kafka event into one {@link PartitionBatch} per topic-partition, each holding
+ * its records in strictly increasing offset order. Keys and values stay bytes: the function's
+ * serdes decode them later. All or nothing: the first malformed partition batch throws (the
+ * handler uses {@link decodeEventPartitions} to fail it alone).
  *
  * Deliberately tolerated, because real Lambda events have been seen without them: an absent `key`
- * (null key), an absent `value` (tombstone), an absent `headers` (no headers). Unknown fields are
- * ignored, since Lambda adds fields over time (the schema registry metadata is one such addition).
+ * (null key), an absent `value` (tombstone), an absent `headers` (no headers).
  *
  * @throws {MalformedEventError} naming the JSON path of the first field that does not fit, e.g.
  *   `records["orders-0"][3].offset`.
@@ -53,50 +108,22 @@ const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
  * ```
  */
 export function decodeEvent(event: unknown): DecodedEvent {
-  const root = object(event, 'event');
-
-  const eventSource = root.eventSource;
-  if (!EVENT_SOURCES.includes(eventSource as EventSource)) {
-    throw new MalformedEventError('eventSource', `one of ${quoteAll(EVENT_SOURCES)}`, eventSource);
+  const { partitions, ...envelope } = decodeEventPartitions(event);
+  const batches: PartitionBatch[] = [];
+  for (const partition of partitions) {
+    if (!partition.ok) throw partition.error;
+    batches.push(partition.batch);
   }
-
-  const decoded: DecodedEvent = {
-    eventSource: eventSource as EventSource,
-    bootstrapServers: bootstrapServers(root.bootstrapServers),
-    batches: [],
-  };
-  // An MSK event names its cluster; a self-managed one normally has no ARN, but one is kept if sent.
-  if (eventSource === 'aws:kafka' || root.eventSourceArn !== undefined) {
-    decoded.eventSourceArn = arn(root.eventSourceArn);
-  }
-
-  const records = object(root.records, 'records');
-  for (const [key, list] of Object.entries(records)) {
-    const batch = partitionBatch(key, list);
-    if (batch) decoded.batches.push(batch);
-  }
-  return decoded;
+  return { ...envelope, batches };
 }
 
+/** Informative only (Sluice connects with its own configuration): kept when it is a string, else none. */
 function bootstrapServers(value: unknown): string[] {
-  if (typeof value !== 'string') {
-    throw new MalformedEventError('bootstrapServers', 'a comma-separated string of host:port', value);
-  }
-  const servers = value
+  if (typeof value !== 'string') return [];
+  return value
     .split(',')
     .map((server) => server.trim())
     .filter((server) => server !== '');
-  if (servers.length === 0) {
-    throw new MalformedEventError('bootstrapServers', 'at least one host:port', value);
-  }
-  return servers;
-}
-
-function arn(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('arn:')) {
-    throw new MalformedEventError('eventSourceArn', 'an ARN string starting with "arn:"', value);
-  }
-  return value;
 }
 
 /**
@@ -141,31 +168,21 @@ function rawRecord(value: unknown, path: string): RawRecord {
       topic,
     );
   }
-  const timestampType = r.timestampType;
-  if (!TIMESTAMP_TYPES.includes(timestampType as TimestampType)) {
-    throw new MalformedEventError(
-      `${path}.timestampType`,
-      `one of ${quoteAll(TIMESTAMP_TYPES)}`,
-      timestampType,
-    );
-  }
-
   const record: RawRecord = {
     topic,
     partition: nonNegativeInteger(r.partition, `${path}.partition`),
     offset: nonNegativeInteger(r.offset, `${path}.offset`),
     timestamp: timestamp(r.timestamp, `${path}.timestamp`),
-    timestampType: timestampType as TimestampType,
     key: key(r.key, `${path}.key`),
     value: recordValue(r.value, `${path}.value`),
     headers: headers(r.headers, `${path}.headers`),
   };
-  if (r.keySchemaMetadata !== undefined) {
-    record.keySchemaMetadata = schemaMetadata(r.keySchemaMetadata, `${path}.keySchemaMetadata`);
-  }
-  if (r.valueSchemaMetadata !== undefined) {
-    record.valueSchemaMetadata = schemaMetadata(r.valueSchemaMetadata, `${path}.valueSchemaMetadata`);
-  }
+  // Informative fields: kept when present with their documented type, otherwise left out.
+  if (typeof r.timestampType === 'string') record.timestampType = r.timestampType as TimestampType;
+  const keySchema = schemaMetadata(r.keySchemaMetadata);
+  if (keySchema) record.keySchemaMetadata = keySchema;
+  const valueSchema = schemaMetadata(r.valueSchemaMetadata);
+  if (valueSchema) record.valueSchemaMetadata = valueSchema;
   return record;
 }
 
@@ -241,15 +258,18 @@ function headerBytes(value: unknown, path: string): Buffer {
   return bytes;
 }
 
-/** Sent when the mapping uses a schema registry: https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html */
-function schemaMetadata(value: unknown, path: string): SchemaMetadata {
-  const m = object(value, path);
-  for (const field of ['dataFormat', 'schemaId'] as const) {
-    if (typeof m[field] !== 'string' || m[field] === '') {
-      throw new MalformedEventError(`${path}.${field}`, 'a non-empty string', m[field]);
-    }
-  }
-  return { dataFormat: m.dataFormat as string, schemaId: m.schemaId as string };
+/**
+ * Sent when the mapping uses a schema registry:
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html. AWS's libraries
+ * treat both fields as optional (e.g. `dataFormat` alone); whichever is a string is kept.
+ */
+function schemaMetadata(value: unknown): SchemaMetadata | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const m = value as Record<string, unknown>;
+  const out: SchemaMetadata = {};
+  if (typeof m.dataFormat === 'string') out.dataFormat = m.dataFormat;
+  if (typeof m.schemaId === 'string') out.schemaId = m.schemaId;
+  return out;
 }
 
 function object(value: unknown, path: string): Record<string, unknown> {
@@ -257,8 +277,4 @@ function object(value: unknown, path: string): Record<string, unknown> {
     throw new MalformedEventError(path, 'an object', value);
   }
   return value as Record<string, unknown>;
-}
-
-function quoteAll(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
 }

@@ -17,11 +17,11 @@ import type {
 
 export interface EncodeEventInput {
   /** Default: `aws:kafka` when `eventSourceArn` is given, else `SelfManagedKafka`. */
-  eventSource?: EventSource;
+  eventSource?: EventSource | (string & {});
   /** Required for `aws:kafka` (the MSK cluster ARN); Lambda sends none for self-managed Kafka. */
   eventSourceArn?: string;
-  /** host:port list, or the comma-separated string Lambda sends. */
-  bootstrapServers: string[] | string;
+  /** host:port list, or the comma-separated string Lambda sends; left out of the event when undefined. */
+  bootstrapServers: string[] | string | undefined;
   /** Grouped by topic-partition in first-seen order; each group keeps the given record order. */
   records: RawRecord[];
 }
@@ -67,7 +67,7 @@ export function encodeEvent(input: EncodeEventInput): LambdaKafkaEvent {
   return {
     eventSource,
     ...(input.eventSourceArn !== undefined && { eventSourceArn: input.eventSourceArn }),
-    bootstrapServers: joinServers(input.bootstrapServers),
+    ...(input.bootstrapServers !== undefined && { bootstrapServers: joinServers(input.bootstrapServers) }),
     // fromEntries defines own properties, so no topic name can reach Object.prototype.
     records: Object.fromEntries(groups),
   };
@@ -93,6 +93,7 @@ export function encodeRecordJson(record: RawRecord): string {
   const plain =
     !record.keySchemaMetadata &&
     !record.valueSchemaMetadata &&
+    record.timestampType !== undefined &&
     Number.isFinite(partition) &&
     Number.isFinite(offset) &&
     Number.isFinite(timestamp);
@@ -115,7 +116,7 @@ function wireRecord(record: RawRecord): LambdaKafkaRecord {
     partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp,
-    timestampType: record.timestampType,
+    ...(record.timestampType !== undefined && { timestampType: record.timestampType }),
     ...(record.key !== null && record.key.length > 0 && { key: record.key.toString('base64') }),
     value: record.value === null ? null : record.value.toString('base64'),
     headers: wireHeaders(record),

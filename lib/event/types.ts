@@ -5,9 +5,10 @@
 export type EventSource = 'aws:kafka' | 'SelfManagedKafka';
 export type TimestampType = 'CREATE_TIME' | 'LOG_APPEND_TIME' | 'NO_TIMESTAMP_TYPE';
 
+/** Either field may be absent: AWS's own libraries treat both as optional. */
 export interface SchemaMetadata {
-  dataFormat: string;
-  schemaId: string;
+  dataFormat?: string;
+  schemaId?: string;
 }
 
 /** One record as it appears on the wire (JSON). */
@@ -16,7 +17,8 @@ export interface LambdaKafkaRecord {
   partition: number;
   offset: number;
   timestamp: number;
-  timestampType: TimestampType;
+  /** documented as always sent; tolerated absent */
+  timestampType?: TimestampType;
   /** base64; may be absent, null or "" */
   key?: string | null;
   /** base64; null for a tombstone */
@@ -28,11 +30,11 @@ export interface LambdaKafkaRecord {
 }
 
 export interface LambdaKafkaEvent {
-  eventSource: EventSource;
+  eventSource: EventSource | (string & {});
   /** MSK cluster ARN; absent for self-managed Kafka */
   eventSourceArn?: string;
-  /** comma-separated host:port list */
-  bootstrapServers: string;
+  /** comma-separated host:port list; documented, but AWS's libraries treat it as optional */
+  bootstrapServers?: string;
   /** keyed `<topic>-<partition>`; each array in offset order */
   records: Record<string, LambdaKafkaRecord[]>;
 }
@@ -48,7 +50,8 @@ export interface RawRecord {
   partition: number;
   offset: number;
   timestamp: number;
-  timestampType: TimestampType;
+  /** as the event names it; absent when the event has none (Sluice does not use it) */
+  timestampType?: TimestampType;
   /** null when the event has no key (absent, null or "") */
   key: Buffer | null;
   value: Buffer | null;
@@ -64,9 +67,15 @@ export interface PartitionBatch {
   records: RawRecord[];
 }
 
-export interface DecodedEvent {
-  eventSource: EventSource;
+/** The event's informative fields, as present (Sluice does not depend on any of them). */
+export interface EventEnvelope {
+  /** `aws:kafka` or `SelfManagedKafka` as documented; any string sent is kept */
+  eventSource?: EventSource | (string & {});
   eventSourceArn?: string;
+  /** empty when the event has none */
   bootstrapServers: string[];
+}
+
+export interface DecodedEvent extends EventEnvelope {
   batches: PartitionBatch[];
 }

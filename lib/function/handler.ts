@@ -1,7 +1,8 @@
 import type { BatchOutcome } from '../checkpoint/coordinator';
 import type { FlushReport } from '../checkpoint/flush';
 import { messageOf, SluiceError } from '../errors';
-import { decodeEvent } from '../event/decode';
+import { decodeEventPartitions } from '../event/decode';
+import type { PartitionBatch } from '../event/types';
 import type { Runtime } from './runtime';
 import { isScheduledFlush } from './scheduled-flush';
 import type { FunctionDefinition } from './types';
@@ -45,15 +46,23 @@ export interface HandlerOptions {
   reportBatchItemFailures?: boolean;
 }
 
+/** One failed partition batch of an invocation: `partition` is Lambda's `<topic>-<partition>` key. */
+export interface PartitionFailure {
+  partition: string;
+  /** where Lambda redelivers from: the batch's first offset (unknown when the event cannot tell it) */
+  offset: number | undefined;
+  error: unknown;
+}
+
 /** One or more partition batches of an invocation failed; the others were committed. */
 export class BatchFailedError extends SluiceError {
-  readonly failures: Array<{ topic: string; partition: number; error: unknown }>;
-  constructor(fn: string, failures: BatchFailedError['failures']) {
+  readonly failures: PartitionFailure[];
+  constructor(fn: string, failures: PartitionFailure[]) {
     const first = failures[0]?.error;
     super(
       first instanceof SluiceError ? first.code : 'HANDLER',
       `${fn}: ${failures.length} partition batch(es) failed; Lambda retries the event and committed partitions skip ` +
-        `their records. ${failures.map((f) => `${f.topic}-${f.partition}: ${messageOf(f.error)}`).join(' | ')}`,
+        `their records. ${failures.map((f) => `${f.partition}: ${messageOf(f.error)}`).join(' | ')}`,
       { retriable: failures.every((f) => f.error instanceof SluiceError && f.error.retriable), cause: first },
     );
     this.failures = failures;
@@ -61,8 +70,11 @@ export class BatchFailedError extends SluiceError {
 }
 
 /**
- * Builds the Lambda handler for a definition. Partitions of one event run concurrently and
- * independently; the invocation fails if any fails. `getRuntime` is called once (cold start).
+ * Builds the Lambda handler for a definition. Each partition batch of an event is decoded and
+ * run on its own, concurrently: a malformed, undecodable or failing batch fails alone while the
+ * others commit. With partial batch responses only the failed ones are reported; without, the
+ * invocation fails after the others committed (Lambda's retry skips their records).
+ * `getRuntime` is called once (cold start).
  */
 export function createHandler(
   definition: FunctionDefinition,
@@ -80,8 +92,15 @@ export function createHandler(
     });
     const { coordinator, log } = await runtime;
     if (isScheduledFlush(event)) return coordinator.flushIdle(definition);
-    const decoded = decodeEvent(event);
-    for (const batch of decoded.batches) {
+    // Throws only when the event has no records object to split: then nothing can run.
+    const { partitions } = decodeEventPartitions(event);
+    const remaining = context?.getRemainingTimeInMillis?.();
+    if (remaining !== undefined && remaining < MIN_REMAINING_MS) {
+      throw new SluiceError('HANDLER', `only ${remaining} ms left (< ${MIN_REMAINING_MS}); not starting`, {
+        retriable: true,
+      });
+    }
+    const runPartition = async (batch: PartitionBatch) => {
       if (batch.topic !== definition.source.topic) {
         throw new SluiceError(
           'CONFIG',
@@ -89,33 +108,34 @@ export function createHandler(
             'check the topic of the function trigger in serverless.yml',
         );
       }
-    }
-    const remaining = context?.getRemainingTimeInMillis?.();
-    if (remaining !== undefined && remaining < MIN_REMAINING_MS) {
-      throw new SluiceError('HANDLER', `only ${remaining} ms left (< ${MIN_REMAINING_MS}); not starting`, {
-        retriable: true,
-      });
-    }
-    const results = await Promise.allSettled(decoded.batches.map((b) => coordinator.runBatch(definition, b)));
-    const failures = results.flatMap((r, i) =>
-      r.status === 'rejected'
-        ? [{ topic: decoded.batches[i]!.topic, partition: decoded.batches[i]!.partition, error: r.reason }]
-        : [],
+      return coordinator.runBatch(definition, batch);
+    };
+    const results = await Promise.allSettled(
+      partitions.map((p) => (p.ok ? runPartition(p.batch) : Promise.reject(p.error))),
     );
-    for (const r of results) if (r.status === 'fulfilled') logOutcome(log, r.value);
+    const failures: PartitionFailure[] = [];
+    results.forEach((result, i) => {
+      const p = partitions[i]!;
+      if (result.status === 'fulfilled') logOutcome(log, result.value);
+      else
+        failures.push({
+          partition: p.key,
+          offset: p.ok ? p.batch.records[0]?.offset : p.firstOffset,
+          error: result.reason,
+        });
+    });
     if (failures.length === 0) return;
     const error = new BatchFailedError(definition.name, failures);
-    if (!options.reportBatchItemFailures) throw error;
+    // A partition whose first offset the event does not tell cannot be reported: fail the
+    // invocation (the others are committed already, and Lambda's retry skips them).
+    if (!options.reportBatchItemFailures || failures.some((f) => f.offset === undefined)) throw error;
     log.error(error.message, { code: error.code });
     // A failed batch committed nothing past its first record (or everything, if only publishing
     // failed; then the redelivered records are skipped), so redeliver from its first record.
     return {
-      batchItemFailures: failures.map((f) => {
-        const batch = decoded.batches.find((b) => b.topic === f.topic && b.partition === f.partition)!;
-        return {
-          itemIdentifier: { partition: `${f.topic}-${f.partition}`, offset: batch.records[0]?.offset ?? 0 },
-        };
-      }),
+      batchItemFailures: failures.map((f) => ({
+        itemIdentifier: { partition: f.partition, offset: f.offset! },
+      })),
     };
   };
   return Object.assign(handler, { definition });

@@ -12,7 +12,8 @@ export interface SourceRecord<K, V> {
   /** informative: Sluice, not the function, tracks what was applied */
   offset: number;
   timestamp: number;
-  timestampType: TimestampType;
+  /** absent when the event does not name one */
+  timestampType?: TimestampType;
   key: K;
   value: V;
   headers: RecordHeader[];

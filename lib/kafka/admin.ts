@@ -35,6 +35,8 @@ export interface KafkaAdmin {
   deleteGroups(groupIds: string[]): Promise<void>;
   /** Effective values of topic configs (topic override, else the broker default), by name. */
   topicConfig(topic: string, names: string[]): Promise<Map<string, string>>;
+  /** A consumer group's state (`Empty`, `Stable`, `PreparingRebalance`, `Dead`, ...) and member count. */
+  describeGroup(groupId: string): Promise<{ state: string; members: number }>;
   disconnect(): Promise<void>;
 }
 
@@ -72,6 +74,12 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       await connected.get();
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       return (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    },
+    async describeGroup(groupId) {
+      await connected.get();
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      return { state: group?.state ?? 'Dead', members: group?.members.length ?? 0 };
     },
     async watermarks(topic) {
       await connected.get();

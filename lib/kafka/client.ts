@@ -2,6 +2,7 @@ import { type Consumer, type ConsumerConfig, Kafka } from 'kafkajs';
 import { createLogger, type Logger } from '../log';
 import { type KafkaAdmin, wrapAdmin } from './admin';
 import { defaultKafkaAuthDeps, type KafkaAuthDeps, resolveSasl } from './auth';
+import { registerCompressionCodecs } from './codecs';
 import { type KafkaConfig, validateKafkaConfig } from './config';
 import { KAFKAJS_LEVELS, kafkajsLogCreator } from './logger';
 import {
@@ -60,6 +61,7 @@ const CONNECTION_TIMEOUT_MS = 5_000;
  */
 export async function createKafka(config: KafkaConfig, deps: KafkaClientDeps = {}): Promise<KafkaClient> {
   validateKafkaConfig(config);
+  registerCompressionCodecs();
   const logger = deps.logger ?? createLogger({ base: { component: 'kafka' } });
   const sasl = config.sasl ? await resolveSasl(config.sasl, deps.auth ?? defaultKafkaAuthDeps) : undefined;
   const kafka = new Kafka({

@@ -8,6 +8,12 @@ export {
   type KafkaConsumerOptions,
 } from './client';
 export {
+  KAFKA_COMPRESSIONS,
+  type KafkaCompression,
+  parseCompression,
+  registerCompressionCodecs,
+} from './codecs';
+export {
   describeKafkaConfig,
   type KafkaConfig,
   type KafkaLogLevel,

@@ -1,4 +1,5 @@
 import type { IHeaders, Message, RecordMetadata } from 'kafkajs';
+import type { KafkaCompression } from './codecs';
 
 /** One record to produce. Bytes or UTF-8 strings; `null` value is a tombstone. */
 export interface KafkaMessage {
@@ -15,6 +16,8 @@ export interface KafkaMessage {
 export interface TopicMessages {
   topic: string;
   messages: KafkaMessage[];
+  /** Record batch compression for these messages; default none. */
+  compression?: KafkaCompression;
 }
 
 /** Where one produced batch landed. */

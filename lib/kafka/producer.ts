@@ -1,4 +1,12 @@
-import { type Kafka, Partitioners, type Producer, type Transaction } from 'kafkajs';
+import {
+  type Kafka,
+  Partitioners,
+  type Producer,
+  type ProducerBatch,
+  type RecordMetadata,
+  type Transaction,
+} from 'kafkajs';
+import { toKafkajsCompression } from './codecs';
 import { lazy } from './lazy';
 import {
   type ProducedBatch,
@@ -102,14 +110,7 @@ export function createProducer(kafka: Kafka, options: { idempotent?: boolean } =
   return {
     async send(batch) {
       await connected.get();
-      const metadata = await producer.sendBatch({
-        acks: -1,
-        topicMessages: batch.map(({ topic, messages }) => ({
-          topic,
-          messages: messages.map(toKafkajsMessage),
-        })),
-      });
-      return toProducedBatches(metadata);
+      return sendByCompression(batch, (request) => producer.sendBatch(request));
     },
     disconnect: () => connected.reset(() => producer.disconnect()),
   };
@@ -177,14 +178,7 @@ export function createTransactionalProducer(
 function wrapTransaction(tx: Transaction): KafkaTransaction {
   return {
     async send(batch) {
-      const metadata = await tx.sendBatch({
-        acks: -1,
-        topicMessages: batch.map(({ topic, messages }) => ({
-          topic,
-          messages: messages.map(toKafkajsMessage),
-        })),
-      });
-      return toProducedBatches(metadata);
+      return sendByCompression(batch, (request) => tx.sendBatch(request));
     },
     async sendOffsets(offsets) {
       for (let attempt = 1; ; attempt++) {
@@ -204,4 +198,34 @@ function wrapTransaction(tx: Transaction): KafkaTransaction {
     commit: () => tx.commit(),
     abort: () => tx.abort(),
   };
+}
+
+/**
+ * kafkajs compresses a whole produce request with one codec, so topics asking for different
+ * codecs go in one request each, in order (a topic's own messages stay in one request).
+ */
+async function sendByCompression(
+  batch: TopicMessages[],
+  sendBatch: (request: ProducerBatch) => Promise<RecordMetadata[]>,
+): Promise<ProducedBatch[]> {
+  const groups: TopicMessages[][] = [];
+  for (const topicMessages of batch) {
+    const last = groups.at(-1);
+    if (last && (last[0]!.compression ?? 'none') === (topicMessages.compression ?? 'none'))
+      last.push(topicMessages);
+    else groups.push([topicMessages]);
+  }
+  const produced: ProducedBatch[] = [];
+  for (const group of groups) {
+    const metadata = await sendBatch({
+      acks: -1,
+      compression: toKafkajsCompression(group[0]!.compression),
+      topicMessages: group.map(({ topic, messages }) => ({
+        topic,
+        messages: messages.map(toKafkajsMessage),
+      })),
+    });
+    produced.push(...toProducedBatches(metadata));
+  }
+  return produced;
 }

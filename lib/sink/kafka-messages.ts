@@ -1,4 +1,5 @@
 import type { OutboxMessage } from '../checkpoint/checkpoint';
+import type { KafkaCompression } from '../kafka/codecs';
 import type { KafkaMessage, TopicMessages } from '../kafka/messages';
 import { choosePartition } from './partitioner';
 import type { Sink } from './sink';
@@ -25,9 +26,20 @@ export function toTopicMessageChunks(
 ): TopicMessages[][] {
   const chunks: TopicMessages[][] = [];
   let chunk = new Map<string, KafkaMessage[]>();
+  // A topic's codec is its sink's `compression` (the first sink naming the topic, if several do).
+  const compression = new Map<string, KafkaCompression>();
   let bytes = 0;
   const flush = () => {
-    if (chunk.size > 0) chunks.push([...chunk].map(([topic, list]) => ({ topic, messages: list })));
+    if (chunk.size > 0) {
+      chunks.push(
+        [...chunk].map(([topic, list]): TopicMessages => {
+          const codec = compression.get(topic);
+          return codec && codec !== 'none'
+            ? { topic, messages: list, compression: codec }
+            : { topic, messages: list };
+        }),
+      );
+    }
     chunk = new Map();
     bytes = 0;
   };
@@ -46,6 +58,7 @@ export function toTopicMessageChunks(
     const out: KafkaMessage = { key, value };
     if (headers.length > 0) out.headers = headers;
     if (partition !== undefined) out.partition = partition;
+    if (sink.compression && !compression.has(sink.target)) compression.set(sink.target, sink.compression);
     const list = chunk.get(sink.target) ?? [];
     list.push(out);
     chunk.set(sink.target, list);

@@ -1,4 +1,5 @@
 import type { Serde } from '../function/serde';
+import type { KafkaCompression } from '../kafka/codecs';
 
 /**
  * A named output of a function. Emitted values are serialised into the committed outbox at
@@ -13,6 +14,8 @@ export interface Sink<V = unknown, K = string | null> {
   readonly value: Serde<V>;
   /** chooses a partition from the serialised key; undefined leaves it to the publisher */
   readonly partitioner?: (key: Buffer | null, partitions: number) => number;
+  /** record batch compression of a 'kafka' sink's topic (default none) */
+  readonly compression?: KafkaCompression;
 }
 
 export function isSink(value: unknown): value is Sink {

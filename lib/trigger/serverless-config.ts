@@ -23,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, messageOf } from '../errors';
 import { CLOUDFORMATION_TAGS } from './cloudformation-tags';
+import { coerceLikeOsls } from './osls-coerce';
 import { parseKafkaEvents, SLUICE_FUNCTION_KEYS } from './serverless-events';
 import { DEFAULT_TIMEOUT_S, show, type TriggerSettings } from './settings';
 import { isUnresolved, resolveVariables } from './variables';
@@ -150,7 +151,7 @@ export function parseServerlessConfig(text: string, options: ServerlessConfigOpt
     const fnControls = (controls[name] ?? {}) as Record<string, unknown>;
     const triggers = parseKafkaEvents(name, node, fnControls, region, warnings);
     if (triggers.length === 0) continue;
-    const reserved = node.reservedConcurrency;
+    const reserved = coerceLikeOsls(node.reservedConcurrency, 'integer');
     if (
       reserved !== undefined &&
       (typeof reserved !== 'number' || !Number.isInteger(reserved) || reserved < 0)
@@ -174,7 +175,11 @@ export function parseServerlessConfig(text: string, options: ServerlessConfigOpt
         ...environment(resolvedProvider.environment, 'provider.environment', warnings),
         ...environment(node.environment, `${where}.environment`, warnings),
       },
-      timeoutMs: timeout(node.timeout ?? resolvedProvider.timeout, `${where}.timeout`) * 1000,
+      timeoutMs:
+        timeout(
+          coerceLikeOsls(node.timeout ?? resolvedProvider.timeout, 'integer'),
+          node.timeout === undefined ? 'provider.timeout' : `${where}.timeout`,
+        ) * 1000,
       triggers,
     };
     if (typeof reserved === 'number') fn.maxConcurrency = reserved;
@@ -238,8 +243,8 @@ function environment(value: unknown, where: string, warnings: string[]): Record<
 
 function timeout(value: unknown, where: string): number {
   if (value === undefined) return DEFAULT_TIMEOUT_S;
-  if (typeof value !== 'number' || !(value > 0) || value > 900) {
-    throw new ConfigError(`${where} must be seconds from 1 to 900, got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 900) {
+    throw new ConfigError(`${where} must be whole seconds from 1 to 900, got ${show(value)}`);
   }
   return value;
 }

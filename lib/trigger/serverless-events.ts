@@ -5,6 +5,7 @@
  * as osls would reject it.
  */
 import { ConfigError } from '../errors';
+import { coerceKeys, KAFKA_EVENT_TYPES } from './osls-coerce';
 import { resolveTriggerSettings, show, type TriggerSettings, type TriggerSettingsInput } from './settings';
 import { isUnresolved } from './variables';
 
@@ -64,8 +65,10 @@ export function parseKafkaEvents(
     return [{ type, body: event[type], where: `functions.${name}.events[${i}].${type}` }];
   });
   const triggers: TriggerSettings[] = [];
-  for (const { type, body, where } of kafkaEvents) {
-    if (!isObject(body)) throw new ConfigError(`${where} must be a mapping with at least topic`);
+  for (const { type, body: written, where } of kafkaEvents) {
+    if (!isObject(written)) throw new ConfigError(`${where} must be a mapping with at least topic`);
+    // As osls validates it: `batchSize: ${env:BATCH}` resolves to "309" and deploys as 309.
+    const body = coerceKeys(written, KAFKA_EVENT_TYPES);
     const allowed = type === 'msk' ? MSK_KEYS : KAFKA_KEYS;
     for (const key of Object.keys(body)) {
       if (!allowed.includes(key)) {
@@ -74,6 +77,11 @@ export function parseKafkaEvents(
             `Error controls go under custom.sluice.functions.${name}`,
         );
       }
+    }
+    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') {
+      throw new ConfigError(
+        `${where}.enabled must be true or false (osls rejects it), got ${show(body.enabled)}`,
+      );
     }
     if (body.enabled === false) {
       warnings.push(`${where} has enabled: false: not consumed`);
@@ -91,6 +99,14 @@ export function parseKafkaEvents(
           `${where}.${key} is ${show(body[key])}, which cannot be resolved locally: set a value`,
         );
       }
+    }
+    if (body.maximumBatchingWindow === 0) {
+      // osls writes MaximumBatchingWindowInSeconds only when truthy, so 0 deploys Lambda's default.
+      delete body.maximumBatchingWindow;
+      warnings.push(
+        `${where}.maximumBatchingWindow is 0, which osls leaves out of the template: Lambda (and the emulator) ` +
+          'use the default 0.5 s; set it to 1 or more to change the window',
+      );
     }
     const input: TriggerSettingsInput = { topic: body.topic as string };
     copy(body, input, [

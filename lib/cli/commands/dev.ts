@@ -9,6 +9,7 @@ import { DEFAULT_FLUSH_INTERVAL_MS } from '../../trigger/scheduled-flush';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
+import { prepareDevAwsStore } from '../dev-aws-store';
 import { createLiveArea } from '../live-area';
 import { intOption } from '../parameters';
 import { formatNumber, progressLines } from '../progress';
@@ -91,6 +92,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           SLUICE_STORE: env.env.SLUICE_STORE ?? 'file',
           SLUICE_NAMESPACE: namespace,
         };
+        if (local.SLUICE_STORE === 'aws') env.note(env.err.dim(await prepareDevAwsStore(local)));
         const kafka = await env.kafka();
         const functions = await prepareFunctions(config, {
           cwd: config.dir,

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { KAFKA_COMPRESSIONS, type KafkaCompression } from '../../kafka/codecs';
 import type { KafkaMessage } from '../../kafka/messages';
 import { action, type CliContext } from '../context';
 import { intOption } from '../parameters';
@@ -12,6 +13,7 @@ interface ProduceOptions {
   keySeparator?: string;
   partition?: number;
   batchSize: number;
+  compression: string;
 }
 
 /**
@@ -39,17 +41,29 @@ export function registerProduceCommand(program: Command, ctx: CliContext): void 
       intOption(0),
     )
     .option('--batch-size <n>', 'lines per send', intOption(1), DEFAULT_BATCH_SIZE)
+    .option(
+      '--compression <codec>',
+      `record batch compression: ${KAFKA_COMPRESSIONS.join(', ')} (like compression.type)`,
+      'none',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   printf 'hello kafka\\nhello flink\\n' | sluice produce test
-  sluice produce --topic generator-ticks --key-separator=: <<< 'demo:{"count": 20}'`,
+  sluice produce --topic generator-ticks --key-separator=: <<< 'demo:{"count": 20}'
+  seq 1000 | sluice produce test --compression zstd`,
     )
     .action(
       action(ctx, async (env, positional: string | undefined, opts: ProduceOptions) => {
         const topic = requireTopic(positional, opts.topic);
         if (opts.keySeparator === '') throw new UsageError('--key-separator must not be empty');
+        if (!(KAFKA_COMPRESSIONS as readonly string[]).includes(opts.compression)) {
+          throw new UsageError(
+            `--compression ${JSON.stringify(opts.compression)}: use one of ${KAFKA_COMPRESSIONS.join(', ')}`,
+          );
+        }
+        const compression = opts.compression as KafkaCompression;
         const kafka = await env.kafka();
         const partitions = await assertTopicExists(kafka, topic);
         if (opts.partition !== undefined && !partitions.includes(opts.partition)) {
@@ -73,7 +87,7 @@ Examples:
           pending = [];
           if (messages.length === 0) return sending;
           sending = sending.then(async () => {
-            await producer.send([{ topic, messages }]);
+            await producer.send([{ topic, messages, compression }]);
             produced += messages.length;
           });
           return sending;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MalformedEventError } from '../../../lib/errors';
-import { decodeEvent } from '../../../lib/event/decode';
+import { decodeEvent, decodeEventPartitions } from '../../../lib/event/decode';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests bend real fixtures into malformed shapes on purpose
 type Json = Record<string, any>;
@@ -185,33 +185,6 @@ describe('decodeEvent: malformed events name the path', () => {
     expectMalformed(event, 'event');
   });
 
-  it.each([undefined, 'aws:SelfManagedKafka', 'aws:kinesis', 'selfmanagedkafka', 1])(
-    'rejects eventSource %j',
-    (eventSource) => {
-      const event = fixture('msk');
-      event.eventSource = eventSource;
-      expect(expectMalformed(event, 'eventSource').message).toContain('"aws:kafka", "SelfManagedKafka"');
-    },
-  );
-
-  it.each([undefined, null, '', 'cluster/SalesCluster', 42])('rejects an MSK eventSourceArn of %j', (arn) => {
-    const event = fixture('msk');
-    event.eventSourceArn = arn;
-    expectMalformed(event, 'eventSourceArn');
-  });
-
-  it('rejects a malformed ARN on a self-managed event', () => {
-    const event = fixture('self-managed');
-    event.eventSourceArn = 42;
-    expectMalformed(event, 'eventSourceArn');
-  });
-
-  it.each([undefined, null, ['a:9092'], '', ' , ,'])('rejects bootstrapServers %j', (servers) => {
-    const event = fixture('msk');
-    event.bootstrapServers = servers;
-    expectMalformed(event, 'bootstrapServers');
-  });
-
   it.each([undefined, null, [], 'x'])('rejects records %j', (records) => {
     const event = fixture('msk');
     event.records = records;
@@ -285,12 +258,6 @@ describe('decodeEvent: malformed events name the path', () => {
     expectMalformed(event, 'records["mytopic-0"][0].timestamp');
   });
 
-  it.each([undefined, 'create_time', 'CREATE', 0])('rejects timestampType %j', (timestampType) => {
-    const event = fixture('msk');
-    firstRecord(event).timestampType = timestampType;
-    expectMalformed(event, 'records["mytopic-0"][0].timestampType');
-  });
-
   const badBase64 = [
     ['a character outside the alphabet', 'cmVj!3JkS2V5'],
     ['a length that is not a multiple of 4', 'cmVjb3JkS2V'],
@@ -357,25 +324,101 @@ describe('decodeEvent: malformed events name the path', () => {
     expectMalformed(event, 'records["mytopic-0"][0].headers[1]["h"][2]');
   });
 
-  it.each(['keySchemaMetadata', 'valueSchemaMetadata'])('validates %s', (field) => {
-    const path = `records["mytopic-0"][0].${field}`;
-    const cases: Array<[unknown, string]> = [
-      [null, path],
-      ['AVRO', path],
-      [{ schemaId: '1' }, `${path}.dataFormat`],
-      [{ dataFormat: 'AVRO', schemaId: 1 }, `${path}.schemaId`],
-      [{ dataFormat: '', schemaId: '1' }, `${path}.dataFormat`],
-    ];
-    for (const [metadata, errorPath] of cases) {
-      const event = fixture('msk');
-      firstRecord(event)[field] = metadata;
-      expectMalformed(event, errorPath);
-    }
-  });
-
   it('reports the first bad record of a later partition', () => {
     const event = fixture('msk-multi-partition');
     event.records['payments-3'][0].offset = -5;
     expectMalformed(event, 'records["payments-3"][0].offset');
+  });
+});
+
+describe('decodeEvent: lenient on what Sluice does not use', () => {
+  it.each([undefined, 'aws:SelfManagedKafka', 'selfmanagedkafka', 1])(
+    'accepts eventSource %j, keeping it when it is a string',
+    (eventSource) => {
+      const event = fixture('msk');
+      event.eventSource = eventSource;
+      const decoded = decodeEvent(event);
+      expect(decoded.eventSource).toBe(typeof eventSource === 'string' ? eventSource : undefined);
+      expect(decoded.batches).toHaveLength(1);
+    },
+  );
+
+  it.each([undefined, null, '', 'cluster/SalesCluster', 42])('accepts an eventSourceArn of %j', (arn) => {
+    const event = fixture('msk');
+    event.eventSourceArn = arn;
+    expect(decodeEvent(event).eventSourceArn).toBe(typeof arn === 'string' ? arn : undefined);
+  });
+
+  it.each([undefined, null, ['a:9092'], '', ' , ,'])('accepts bootstrapServers %j as none', (servers) => {
+    const event = fixture('msk');
+    if (servers === undefined) delete event.bootstrapServers;
+    else event.bootstrapServers = servers;
+    expect(decodeEvent(event).bootstrapServers).toEqual([]);
+  });
+
+  it.each([undefined, 'create_time', 'SOME_FUTURE_TYPE', 0])('accepts timestampType %j', (timestampType) => {
+    const event = fixture('msk');
+    firstRecord(event).timestampType = timestampType;
+    const record = decodeEvent(event).batches[0]?.records[0];
+    expect(record?.timestampType).toBe(typeof timestampType === 'string' ? timestampType : undefined);
+  });
+
+  it.each(['keySchemaMetadata', 'valueSchemaMetadata'] as const)(
+    'keeps the %s fields that are present, and ignores the rest',
+    (field) => {
+      const cases: Array<[unknown, unknown]> = [
+        [{ dataFormat: 'AVRO' }, { dataFormat: 'AVRO' }],
+        [{ schemaId: '1' }, { schemaId: '1' }],
+        [{ dataFormat: 'AVRO', schemaId: 1, extra: true }, { dataFormat: 'AVRO' }],
+        [{}, {}],
+        [null, undefined],
+        ['AVRO', undefined],
+      ];
+      for (const [metadata, kept] of cases) {
+        const event = fixture('msk');
+        firstRecord(event)[field] = metadata;
+        expect(decodeEvent(event).batches[0]?.records[0]?.[field]).toEqual(kept);
+      }
+    },
+  );
+
+  it('ignores unknown fields at every level', () => {
+    const event = fixture('msk');
+    event.newTopLevelField = { anything: 1 };
+    firstRecord(event).leaderEpoch = 7;
+    firstRecord(event).headers.push({ more: [1] });
+    const record = decodeEvent(event).batches[0]?.records[0];
+    expect(record && Object.keys(record).sort()).toEqual(
+      ['headers', 'key', 'offset', 'partition', 'timestamp', 'timestampType', 'topic', 'value'].sort(),
+    );
+  });
+});
+
+describe('decodeEventPartitions: one malformed partition batch does not hide the others', () => {
+  it('returns the good batches and each bad one with its error and first offset', () => {
+    const event = fixture('msk-multi-partition');
+    event.records['orders.v1-eu-12'][1].value = 'not base64!';
+    event.records['payments-3'][0].offset = 'x';
+    const { partitions } = decodeEventPartitions(event);
+    expect(partitions.map((p) => [p.key, p.ok])).toEqual([
+      ['orders.v1-eu-0', true],
+      ['orders.v1-eu-12', false],
+      ['payments-3', false],
+    ]);
+    const [, orders12, payments] = partitions;
+    expect(orders12?.ok === false && [orders12.error.path, orders12.firstOffset]).toEqual([
+      'records["orders.v1-eu-12"][1].value',
+      7,
+    ]);
+    expect(payments?.ok === false && [payments.error.path, payments.firstOffset]).toEqual([
+      'records["payments-3"][0].offset',
+      undefined,
+    ]);
+  });
+
+  it.each([null, 'x', []])('still throws when there is nothing to split (records %j)', (records) => {
+    const event = fixture('msk');
+    event.records = records;
+    expect(() => decodeEventPartitions(event)).toThrow('malformed Kafka event: records must be an object');
   });
 });

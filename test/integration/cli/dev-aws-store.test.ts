@@ -93,6 +93,7 @@ describe('against a local endpoint', () => {
       SLUICE_KAFKA_BROKERS: injectedStack().SLUICE_KAFKA_BROKERS,
       SLUICE_TABLE: uniqueName('dev-table'),
       SLUICE_BUCKET: uniqueName('dev-bucket'),
+      SLUICE_NAMESPACE: 'dev-aws-test',
     };
     cleanupAws(env, env.SLUICE_TABLE, env.SLUICE_BUCKET);
     const terminal = fakeTerminal({ env, cwd: dir });
@@ -107,6 +108,7 @@ describe('against a local endpoint', () => {
     const store = createAwsStore({
       table: env.SLUICE_TABLE,
       bucket: env.SLUICE_BUCKET,
+      namespace: env.SLUICE_NAMESPACE,
       ...createAwsClients(env),
     });
     await waitFor(

@@ -37,8 +37,8 @@ runBench(
     script: import.meta.url,
   },
   async (ctx) => {
-    await import('../lib/trigger/emulator').catch(() =>
-      ctx.notRun('lib/trigger/emulator.ts (startEmulator) is missing'),
+    await import('../tools/trigger/emulator').catch(() =>
+      ctx.notRun('tools/trigger/emulator.ts (startEmulator) is missing'),
     );
     const sizes = ctx.pick({ full: [100_000, 1_000_000], smoke: [5_000, 50_000] });
     const durationMs = ctx.pick({ full: 20_000, smoke: 4_000 });

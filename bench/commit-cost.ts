@@ -13,9 +13,9 @@
  * before tiering: full compaction every `compactAfterDeltas` commits), side by side.
  */
 import { randomUUID } from 'node:crypto';
-import type { TaskId } from '../lib/checkpoint/checkpoint';
+import type { TaskId } from '../lib/core/checkpoint';
+import type { Json } from '../lib/core/state-types';
 import { encodeSnapshot } from '../lib/state/encoding';
-import type { Json } from '../lib/state/types';
 import { type AwsStoreOptions, createAwsStore } from '../lib/store/aws';
 import {
   DEFAULT_CHAIN_TO_SNAPSHOT_RATIO,

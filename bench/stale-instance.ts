@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { handler as wordCount } from '../functions/word-count';
-import { noFaults } from '../lib/checkpoint/faults';
-import type { Publishers } from '../lib/checkpoint/publish';
+import { noFaults } from '../lib/core/faults';
+import { silentLogger } from '../lib/core/log';
 import type { PartitionBatch } from '../lib/event/types';
-import { createRuntime } from '../lib/function/runtime';
-import { silentLogger } from '../lib/log';
+import { createRuntime } from '../lib/lambda/runtime';
+import type { Publishers } from '../lib/sink/publisher';
 import { type AwsStoreStats, createAwsStore } from '../lib/store/aws';
 import { type BenchAws, createBenchAws } from './lib/aws';
 import { runBench } from './lib/bench';

@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeEvent } from '../lib/event/decode';
-import type { KafkaHandler } from '../lib/function/handler';
 import type { KafkaClient } from '../lib/kafka/client';
+import type { KafkaHandler } from '../lib/lambda/handler';
 import { runBench } from './lib/bench';
 import {
   childInvoker,
@@ -38,13 +38,13 @@ runBench(
     const prefix = (await import('../functions/prefix').catch(() =>
       ctx.notRun('functions/prefix.ts is missing'),
     )) as { handler: KafkaHandler };
-    await import('../lib/trigger/emulator').catch(() =>
-      ctx.notRun('lib/trigger/emulator.ts (startEmulator) is missing'),
+    await import('../tools/trigger/emulator').catch(() =>
+      ctx.notRun('tools/trigger/emulator.ts (startEmulator) is missing'),
     );
-    const { loadServerlessConfig } = await import('../lib/trigger/serverless-config');
-    const { resolveTriggerSettings } = await import('../lib/trigger/settings');
-    const { fromKafkaMessage } = await import('../lib/trigger/kafka-record');
-    const { encodeEventJson } = await import('../lib/trigger/payload-size');
+    const { loadServerlessConfig } = await import('../tools/trigger/serverless-config');
+    const { resolveTriggerSettings } = await import('../tools/trigger/settings');
+    const { fromKafkaMessage } = await import('../tools/trigger/kafka-record');
+    const { encodeEventJson } = await import('../tools/trigger/payload-size');
 
     const count = ctx.pick({ full: 1_000_000, smoke: 20_000 });
     const warmup = ctx.pick({ full: 1, smoke: 0 });

@@ -11,9 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
-import type { OutboxMessage, TaskId } from '../lib/checkpoint/checkpoint';
-import { noFaults } from '../lib/checkpoint/faults';
-import { serde } from '../lib/function/serde';
+import type { OutboxMessage, TaskId } from '../lib/core/checkpoint';
+import { noFaults } from '../lib/core/faults';
+import { serde } from '../lib/core/serde';
 import type { KafkaClient } from '../lib/kafka/client';
 import { createTransactionalProducer } from '../lib/kafka/producer';
 import { kafkaSink } from '../lib/sink/kafka';

@@ -7,5 +7,5 @@ import { register } from 'tsx/esm/api';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 register();
-const { main } = await import('../lib/cli/main.ts');
+const { main } = await import('../tools/cli/main.ts');
 await main(process.argv.slice(2));

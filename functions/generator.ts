@@ -1,5 +1,5 @@
 import { defineFunction, kafkaSink, serde } from '../lib';
-import { tickProblem, tickSentences } from '../lib/demo/sentences';
+import { tickProblem, tickSentences } from './demo/sentences';
 
 /**
  * The seed's "simple string generator" writing into topic `test`: each tick on

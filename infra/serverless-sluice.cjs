@@ -51,7 +51,7 @@ const OPTION_KEYS = [
 const SECTION_KEYS = ['functions', 'namespace', 'flushSchedule'];
 const NAMESPACE_ENV = 'SLUICE_NAMESPACE';
 const DEFAULT_FLUSH_SCHEDULE = 'rate(5 minutes)';
-/** lib/namespace.ts: it sits between '.' separators of Kafka transactional ids and group ids. */
+/** lib/core/namespace.ts: it sits between '.' separators of Kafka transactional ids and group ids. */
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,95}$/;
 const SCHEDULE = /^(rate|cron)\(.+\)$/;
 const ESM_TYPE = 'AWS::Lambda::EventSourceMapping';

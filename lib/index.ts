@@ -1,5 +1,6 @@
 /** The public API of Sluice: what a function file imports. */
 
+export type { Batch, ProcessContext, SourceRecord } from './checkpoint/definition';
 export {
   CheckpointConflictError,
   ConfigError,
@@ -7,11 +8,10 @@ export {
   LateCallError,
   SluiceError,
   UnpublishableOutputError,
-} from './errors';
-export { defineFunction } from './function/define';
-export type { KafkaHandler } from './function/handler';
-export { type Serde, serde } from './function/serde';
-export type { Batch, ProcessContext, SourceRecord } from './function/types';
+} from './core/errors';
+export { type Serde, serde } from './core/serde';
+export { defineFunction } from './lambda/define';
+export type { KafkaHandler } from './lambda/handler';
 export { kafkaSink } from './sink/kafka';
 export { logSink } from './sink/log';
 export { state } from './state/spec';

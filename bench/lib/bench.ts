@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { messageOf } from '../../lib/errors';
+import { messageOf } from '../../lib/core/errors';
 import { fmtRatio } from './format';
 import { REPO_ROOT } from './paths';
 import type { Ratio } from './stats';

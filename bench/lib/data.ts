@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../lib/random';
+import { mulberry32 } from '../../lib/core/random';
 
 /**
  * Deterministic inputs: sentences of ~100 bytes drawn from a fixed vocabulary with a skewed

@@ -5,15 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import type { KafkaHandler } from '../../lib/function/handler';
-import { createRuntime } from '../../lib/function/runtime';
+import { createLogger, type Logger, silentLogger } from '../../lib/core/log';
 import type { KafkaClient } from '../../lib/kafka/client';
-import { createLogger, type Logger, silentLogger } from '../../lib/log';
+import type { KafkaHandler } from '../../lib/lambda/handler';
+import { createRuntime } from '../../lib/lambda/runtime';
 import { createFileStore } from '../../lib/store/file';
 import { createMemoryStore } from '../../lib/store/memory';
-import type { EmulatorOptions } from '../../lib/trigger/emulator';
-import type { Invoker } from '../../lib/trigger/invoker';
-import type { TriggerSettings } from '../../lib/trigger/settings';
+import type { EmulatorOptions } from '../../tools/trigger/emulator';
+import type { Invoker } from '../../tools/trigger/invoker';
+import type { TriggerSettings } from '../../tools/trigger/settings';
 import { workDir } from './paths';
 
 /** A logger that formats every line (JSON.stringify, as on stdout) and then drops it. */
@@ -41,7 +41,7 @@ export async function inProcessInvoker(
   store: StoreKind,
   fileRoot?: string,
 ): Promise<Invoker> {
-  const { createInProcessInvoker } = await import('../../lib/trigger/invoker');
+  const { createInProcessInvoker } = await import('../../tools/trigger/invoker');
   return createInProcessInvoker(handler, {
     getRuntime: async () =>
       createRuntime({
@@ -66,8 +66,8 @@ export async function childInvoker(options: {
   /** where the bundles go (the caller removes it) */
   dir: string;
 }): Promise<Invoker> {
-  const { bundleChildRunner, bundleFunction } = await import('../../lib/trigger/bundle');
-  const { createChildProcessInvoker } = await import('../../lib/trigger/child-invoker');
+  const { bundleChildRunner, bundleFunction } = await import('../../tools/trigger/bundle');
+  const { createChildProcessInvoker } = await import('../../tools/trigger/child-invoker');
   const { dir } = options;
   const runner = await bundleChildRunner(dir);
   const bundle = await bundleFunction({
@@ -104,7 +104,7 @@ export async function runEmulator(options: {
   /** emulator options passed through (buffer bounds, consumer tuning) */
   emulator?: Pick<EmulatorOptions, 'buffer' | 'consumerTuning'>;
 }): Promise<{ ms: number; delivered: number }> {
-  const { startEmulator } = await import('../../lib/trigger/emulator');
+  const { startEmulator } = await import('../../tools/trigger/emulator');
   // Warnings and errors of the emulator are kept: a failing function ends the run with them.
   const problems: string[] = [];
   const log = options.log ?? {

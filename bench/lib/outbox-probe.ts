@@ -3,10 +3,11 @@
  * null publisher: a guard that lets a benchmark skip, with the reason, a cell that would run for
  * hours (a quadratic there turns a 150k-message outbox into minutes per batch).
  */
-import type { OutboxMessage } from '../../lib/checkpoint/checkpoint';
-import { noFaults } from '../../lib/checkpoint/faults';
+
 import { publishOutbox } from '../../lib/checkpoint/publish';
-import { serde } from '../../lib/function/serde';
+import type { OutboxMessage } from '../../lib/core/checkpoint';
+import { noFaults } from '../../lib/core/faults';
+import { serde } from '../../lib/core/serde';
 import type { Sink } from '../../lib/sink/sink';
 
 export interface OutboxScaling {

@@ -3,8 +3,8 @@
  * endpoints exported in the standard variables the SDKs and Sluice read.
  */
 import { type ServiceName, stackEndpoints, stackUp } from '../../infra/local/stack';
+import { silentLogger } from '../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../lib/kafka/client';
-import { silentLogger } from '../../lib/log';
 
 export async function ensureStack(services: ServiceName[], log: (line: string) => void): Promise<void> {
   const env = process.env;

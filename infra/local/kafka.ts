@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { ConfigError } from '../../lib/errors';
+import { ConfigError } from '../../lib/core/errors';
 import { HOST, type StackPaths } from './paths';
 import { requireCommand, requireJava, run, withLock } from './process';
 import { type LaunchSpec, portFromEnv, type ServiceDefinition } from './service';

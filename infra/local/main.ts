@@ -3,7 +3,7 @@
  * (Apache Kafka, DynamoDB Local, moto S3) on 127.0.0.1. See infra/local/README.md.
  */
 import { Command, Option } from 'commander';
-import { messageOf } from '../../lib/errors';
+import { messageOf } from '../../lib/core/errors';
 import {
   SERVICE_NAMES,
   type ServiceName,

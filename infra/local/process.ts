@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import { SluiceError } from '../../lib/errors';
+import { SluiceError } from '../../lib/core/errors';
 
 /** A local stack problem: missing prerequisite, failed install, service that did not start. */
 export class StackError extends SluiceError {

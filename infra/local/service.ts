@@ -1,4 +1,4 @@
-import { ConfigError } from '../../lib/errors';
+import { ConfigError } from '../../lib/core/errors';
 import type { StackPaths } from './paths';
 
 export type ServiceName = 'kafka' | 'dynamodb' | 's3';

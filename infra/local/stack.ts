@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../../lib/errors';
+import { messageOf } from '../../lib/core/errors';
 import { dynamoDbOptionsFromEnv, dynamoDbService } from './dynamodb';
 import { kafkaOptionsFromEnv, kafkaService } from './kafka';
 import { type StackPaths, stackPaths } from './paths';

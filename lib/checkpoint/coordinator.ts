@@ -1,14 +1,15 @@
-import { CheckpointConflictError } from '../errors';
+import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
+import { CheckpointConflictError } from '../core/errors';
+import type { FaultInjector } from '../core/faults';
+import type { Logger } from '../core/log';
+import { taskKey } from '../core/task';
 import type { PartitionBatch, RawRecord } from '../event/types';
-import { runProcess } from '../function/run-process';
-import type { FunctionDefinition } from '../function/types';
-import type { Logger } from '../log';
+import type { Publishers } from '../sink/publisher';
 import type { Store, StoreCost } from '../store/store';
-import { taskKey } from '../store/task-key';
-import type { Checkpoint, Outbox, TaskId } from './checkpoint';
-import type { FaultInjector } from './faults';
+import type { FunctionDefinition } from './definition';
 import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
-import { checkOutboxSinks, type Publishers, publishOutbox, sinkLimits } from './publish';
+import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
+import { runProcess } from './run-process';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
@@ -17,7 +18,7 @@ export interface CoordinatorDeps {
   now: () => number;
   log: Logger;
   faults: FaultInjector;
-  /** the deployment namespace (lib/namespace.ts): part of every Kafka identity */
+  /** the deployment namespace (lib/core/namespace.ts): part of every Kafka identity */
   namespace: string;
 }
 

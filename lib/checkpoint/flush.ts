@@ -1,9 +1,9 @@
-import { CheckpointConflictError, messageOf, SluiceError } from '../errors';
-import type { FunctionDefinition } from '../function/types';
-import type { Logger } from '../log';
+import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
+import { CheckpointConflictError, messageOf, SluiceError } from '../core/errors';
+import type { Logger } from '../core/log';
+import { taskKey } from '../core/task';
 import type { Store } from '../store/store';
-import { taskKey } from '../store/task-key';
-import type { Checkpoint, Outbox, TaskId } from './checkpoint';
+import type { FunctionDefinition } from './definition';
 import type { WarmCache } from './warm-cache';
 
 /**

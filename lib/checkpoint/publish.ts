@@ -1,11 +1,8 @@
-import { ConfigError, PublishError } from '../errors';
-import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
+import type { Outbox, OutboxMessage, TaskId } from '../core/checkpoint';
+import { ConfigError, PublishError } from '../core/errors';
+import type { FaultInjector } from '../core/faults';
+import type { Publishers, SinkLimits } from '../sink/publisher';
 import type { Sink } from '../sink/sink';
-import type { Outbox, OutboxMessage, TaskId } from './checkpoint';
-import type { FaultInjector } from './faults';
-
-/** Publishers by sink kind ('kafka', 'log', ...). */
-export type Publishers = Record<string, OutboxPublisher>;
 
 /**
  * Hands each publisher the outbox messages of its sink kind. Each publisher is idempotent per

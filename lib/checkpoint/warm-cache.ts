@@ -1,6 +1,6 @@
-import type { StateEntries } from '../state/types';
-import { taskKey } from '../store/task-key';
-import type { Checkpoint, TaskId } from './checkpoint';
+import type { Checkpoint, TaskId } from '../core/checkpoint';
+import type { StateEntries } from '../core/state-types';
+import { taskKey } from '../core/task';
 
 /** What a warm process remembers of a task: exactly a committed (task, version). */
 export interface WarmTask {

@@ -16,7 +16,7 @@
  * Partitions are decoded one by one ({@link decodeEventPartitions}): a malformed partition batch
  * is reported on its own, so the handler fails only that partition.
  */
-import { MalformedEventError } from '../errors';
+import { MalformedEventError } from '../core/errors';
 import type {
   DecodedEvent,
   EventEnvelope,

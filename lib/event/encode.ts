@@ -5,7 +5,7 @@
  * Wire format: https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html (MSK) and
  * https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html (self-managed).
  */
-import { MalformedEventError } from '../errors';
+import { MalformedEventError } from '../core/errors';
 import type {
   EventSource,
   LambdaKafkaEvent,

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { SASLOptions } from 'kafkajs';
-import { ConfigError, messageOf } from '../errors';
+import { ConfigError, messageOf } from '../core/errors';
 import type { KafkaSaslConfig } from './config';
 
 /** The I/O SASL resolution needs; tests pass fakes. */

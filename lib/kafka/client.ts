@@ -1,5 +1,5 @@
 import { type Consumer, type ConsumerConfig, Kafka } from 'kafkajs';
-import { createLogger, type Logger } from '../log';
+import { createLogger, type Logger } from '../core/log';
 import { type KafkaAdmin, wrapAdmin } from './admin';
 import { defaultKafkaAuthDeps, type KafkaAuthDeps, resolveSasl } from './auth';
 import { registerCompressionCodecs } from './codecs';

@@ -20,7 +20,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import kafkajs from 'kafkajs';
 import * as lz4 from 'lz4js';
 import * as snappy from 'snappyjs';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 
 // A default import: Node's ESM loader does not see these two among kafkajs's CommonJS exports.
 const { CompressionCodecs, CompressionTypes } = kafkajs;

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 
 /**
  * How Sluice reaches Kafka. Credentials are never logged: `describeKafkaConfig` is the printable form.

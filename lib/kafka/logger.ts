@@ -1,5 +1,5 @@
 import { type LogEntry, type logCreator, logLevel } from 'kafkajs';
-import type { Logger } from '../log';
+import type { Logger } from '../core/log';
 import type { KafkaLogLevel } from './config';
 
 export const KAFKAJS_LEVELS: Record<KafkaLogLevel, logLevel> = {

@@ -1,8 +1,8 @@
-import type { Publishers } from '../checkpoint/publish';
+import { createLogger, type Logger } from '../core/log';
 import { createKafka, type KafkaClient } from '../kafka/client';
 import { kafkaConfigFromEnv } from '../kafka/config';
-import { createLogger, type Logger } from '../log';
 import { createKafkaPublisher } from './kafka-publisher';
+import type { Publishers } from './publisher';
 
 /**
  * The Kafka publisher of a deployed or emulated handler, from the environment (see

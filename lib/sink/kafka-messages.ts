@@ -1,4 +1,4 @@
-import type { OutboxMessage } from '../checkpoint/checkpoint';
+import type { OutboxMessage } from '../core/checkpoint';
 import type { KafkaCompression } from '../kafka/codecs';
 import type { KafkaMessage, TopicMessages } from '../kafka/messages';
 import { choosePartition } from './partitioner';

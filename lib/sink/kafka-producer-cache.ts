@@ -1,8 +1,8 @@
-import type { TaskId } from '../checkpoint/checkpoint';
+import type { TaskId } from '../core/checkpoint';
+import type { Logger } from '../core/log';
+import { transactionalIdOf } from '../core/task';
 import type { TransactionalProducer } from '../kafka/producer';
-import type { Logger } from '../log';
 import type { KafkaPort } from './kafka-port';
-import { transactionalIdOf } from './outbox-marker';
 
 /**
  * How long the broker lets a transaction stay open before aborting it itself (Java's default).

@@ -1,7 +1,7 @@
-import { ConfigError, InjectedFault, messageOf, PublishError } from '../errors';
+import { ConfigError, InjectedFault, messageOf, PublishError } from '../core/errors';
+import { type Logger, silentLogger } from '../core/log';
+import { taskKey } from '../core/task';
 import type { KafkaTransaction } from '../kafka/producer';
-import { type Logger, silentLogger } from '../log';
-import { taskKey } from '../store/task-key';
 import { lazyKafka, sharedAdmin } from './kafka-admin';
 import { isRetriableKafkaError } from './kafka-errors';
 import { topicsNeedingCounts, toTopicMessageChunks } from './kafka-messages';

@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors';
-import { type Serde, serde } from '../function/serde';
+import { ConfigError } from '../core/errors';
+import { type Serde, serde } from '../core/serde';
 import { type KafkaCompression, parseCompression } from '../kafka/codecs';
 import type { Sink } from './sink';
 

@@ -1,4 +1,4 @@
-import { type Serde, serde } from '../function/serde';
+import { type Serde, serde } from '../core/serde';
 import type { Sink } from './sink';
 
 /**

@@ -1,4 +1,4 @@
-import type { TaskId } from '../checkpoint/checkpoint';
+import { outboxGroupId, type TaskId } from '../core/task';
 import type { KafkaAdmin } from '../kafka/admin';
 import type { TransactionOffsets } from '../kafka/messages';
 
@@ -16,14 +16,6 @@ import type { TransactionOffsets } from '../kafka/messages';
  * later commit replaces it or the scheduled flush confirms it in the store (checkpoint/flush.ts),
  * so an outbox still there is one nobody confirmed: absent or lower marker, it is published.
  */
-export function outboxGroupId(namespace: string, fn: string): string {
-  return `sluice.${namespace}.${fn}.outbox`;
-}
-
-/** The transactional id of a task's producer: one per partition task and deployment, stable across processes. */
-export function transactionalIdOf(namespace: string, task: TaskId): string {
-  return `sluice.${namespace}.${task.fn}.${task.topic}.${task.partition}`;
-}
 
 /** The offset to commit for an outbox whose batch ended at `endOffset` (Kafka: last + 1). */
 export function markerOffset(endOffset: number): number {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 import type { SharedAdmin } from './kafka-admin';
 import type { Sink } from './sink';
 

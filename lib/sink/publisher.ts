@@ -1,9 +1,9 @@
-import type { Outbox, OutboxMessage, TaskId } from '../checkpoint/checkpoint';
-import type { FaultInjector } from '../checkpoint/faults';
+import type { Outbox, OutboxMessage, TaskId } from '../core/checkpoint';
+import type { FaultInjector } from '../core/faults';
 import type { Sink } from './sink';
 
 export interface PublishRequest {
-  /** the deployment namespace: part of every Kafka identity (lib/namespace.ts) */
+  /** the deployment namespace: part of every Kafka identity (lib/core/namespace.ts) */
   namespace: string;
   task: TaskId;
   outbox: Outbox;
@@ -25,6 +25,9 @@ export interface SinkLimits {
   /** largest serialised record (key, value, headers and record overhead) the target accepts */
   maxMessageBytes?: number;
 }
+
+/** Publishers by sink kind ('kafka', 'log', ...). */
+export type Publishers = Record<string, OutboxPublisher>;
 
 /**
  * Delivers committed outbox messages of one sink kind. Must be idempotent per

@@ -1,4 +1,4 @@
-import type { Serde } from '../function/serde';
+import type { Serde } from '../core/serde';
 import type { KafkaCompression } from '../kafka/codecs';
 
 /**

@@ -1,15 +1,9 @@
-import type { Outbox, TaskId } from '../checkpoint/checkpoint';
+import type { Outbox, TaskId } from '../core/checkpoint';
+import { outboxGroupId, transactionalIdOf } from '../core/task';
 import type { Store } from '../store/store';
 import type { KafkaPort } from './kafka-port';
 import { TRANSACTION_TIMEOUT_MS } from './kafka-producer-cache';
-import {
-  isPublished,
-  markerOffset,
-  markerOffsets,
-  outboxGroupId,
-  readOutboxMarker,
-  transactionalIdOf,
-} from './outbox-marker';
+import { isPublished, markerOffset, markerOffsets, readOutboxMarker } from './outbox-marker';
 import type { Sink } from './sink';
 
 /** What a function looks like to these tools: its name, source topic and sinks. */

@@ -1,4 +1,4 @@
-import type { Json, StateDelta, StateEntries } from './types';
+import type { Json, StateDelta, StateEntries } from '../core/state-types';
 
 /**
  * Wire encodings of state, shared by every store driver. JSON keeps checkpoints readable with

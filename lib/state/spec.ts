@@ -1,4 +1,4 @@
-import type { Json } from './types';
+import type { Json } from '../core/state-types';
 
 export interface ValueStateSpec<T extends Json = Json> {
   readonly kind: 'value';

@@ -1,5 +1,5 @@
+import type { Json, StateDelta, StateEntries } from '../core/state-types';
 import type { MapStateSpec, StateSpec, ValueStateSpec } from './spec';
-import type { Json, StateDelta, StateEntries } from './types';
 
 /** A single value, read and written synchronously inside `process()`. */
 export interface ValueState<T extends Json> {

@@ -1,4 +1,4 @@
-import { messageOf, StoreError } from '../errors';
+import { messageOf, StoreError } from '../core/errors';
 
 /**
  * Maps AWS SDK errors to `StoreError` at the store's boundary: what failed, and what to check.

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, Outbox, TaskId } from '../checkpoint/checkpoint';
-import { StoreError } from '../errors';
+import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
+import { StoreError } from '../core/errors';
 
 /**
  * The DynamoDB item of one partition task, and its mapping to and from a `Checkpoint`.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { StoreError } from '../errors';
+import { StoreError } from '../core/errors';
 import { errorName, httpStatusOf, toStoreError } from './aws-errors';
 import type { StoreCost } from './store';
 

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConfigError } from '../errors';
-import { LOCAL_NAMESPACE, validateNamespace } from '../namespace';
+import { ConfigError } from '../core/errors';
+import { LOCAL_NAMESPACE, validateNamespace } from '../core/namespace';
 
 /** Options of `createAwsStore`, their defaults and their validation (once, at cold start). */
 export interface AwsStoreOptions {
@@ -40,7 +40,7 @@ export interface AwsStoreOptions {
   /** S3 key prefix of state objects. Default `sluice/` */
   prefix?: string;
   /**
-   * The deployment namespace (lib/namespace.ts; SLUICE_NAMESPACE): every item key and object key
+   * The deployment namespace (lib/core/namespace.ts; SLUICE_NAMESPACE): every item key and object key
    * starts with it, so deployments sharing a table and bucket never see each other's tasks.
    * Default `local`.
    */

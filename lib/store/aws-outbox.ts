@@ -1,4 +1,5 @@
-import type { Outbox } from '../checkpoint/checkpoint';
+import type { Outbox } from '../core/checkpoint';
+import { taskKey } from '../core/task';
 import {
   type CheckpointItem,
   decodeOutbox,
@@ -10,7 +11,6 @@ import {
 } from './aws-item';
 import type { StateObjects } from './aws-objects';
 import type { StoreCost } from './store';
-import { taskKey } from './task-key';
 
 /**
  * Where a commit's outbox goes: inline in the checkpoint item while the item stays within

@@ -1,4 +1,5 @@
-import { StoreError } from '../errors';
+import { StoreError } from '../core/errors';
+import type { StateDelta, StateEntries } from '../core/state-types';
 import {
   applyDelta,
   decodeDelta,
@@ -8,7 +9,6 @@ import {
   isEmptyDelta,
   mergeDeltas,
 } from '../state/encoding';
-import type { StateDelta, StateEntries } from '../state/types';
 import type { ItemState } from './aws-item';
 import type { StateObjects } from './aws-objects';
 import { DEFAULT_CHAIN_TO_SNAPSHOT_RATIO, DEFAULT_DELTA_FAN_IN } from './aws-options';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
-import { taskName } from '../checkpoint/checkpoint';
-import { CheckpointConflictError, ConfigError } from '../errors';
-import { namespaceFromEnv } from '../namespace';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint } from '../core/checkpoint';
+import { CheckpointConflictError, ConfigError } from '../core/errors';
+import { namespaceFromEnv } from '../core/namespace';
+import { parseTaskKey, type TaskId, taskKey, taskName } from '../core/task';
 import { createAwsClients, type Env } from './aws-clients';
 import { attemptsOf, errorName, toStoreError } from './aws-errors';
 import { type Attributes, type CheckpointItem, checkpointOf, fromAttributes, toAttributes } from './aws-item';
@@ -14,7 +14,6 @@ import { createStateLayout, type KnownState, type StateWriteKind } from './aws-s
 import { type SweepOptions, type SweepResult, sweepOrphans } from './aws-sweep';
 import type { CommitResult, Store, StoreCost } from './store';
 import { zeroCost } from './store';
-import { parseTaskKey, taskKey } from './task-key';
 
 /*
  * The `aws` store: checkpoints in DynamoDB, large state in S3 (DESIGN.md section 4, Storage).

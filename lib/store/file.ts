@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
-import { CheckpointConflictError, messageOf, StoreError } from '../errors';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import { CheckpointConflictError, messageOf, StoreError } from '../core/errors';
+import type { StateDelta, StateEntries } from '../core/state-types';
+import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeSnapshot, encodeSnapshot } from '../state/encoding';
-import type { StateDelta, StateEntries } from '../state/types';
 import type { CommitResult, Store } from './store';
-import { parseTaskKey, taskKey } from './task-key';
 
 export interface FileStoreOptions {
   /** a snapshot is written after this many versions, so a cold load reads a bounded chain */
@@ -108,7 +108,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
 
   async function commit(request: CommitRequest): Promise<CommitResult> {
     const dir = dirOf(request.task);
-    const name = taskKey(request.task);
+    const name = taskName(request.task);
     const conflict = async () =>
       new CheckpointConflictError(name, request.expectedVersion, await latestCheckpoint(dir));
     if (request.expectedVersion > 0) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 import { createFileStore } from './file';
 import { createMemoryStore } from './memory';
 import type { Store } from './store';

@@ -1,9 +1,9 @@
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
-import { CheckpointConflictError } from '../errors';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import { CheckpointConflictError } from '../core/errors';
+import type { StateEntries } from '../core/state-types';
+import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeDelta, encodeDelta } from '../state/encoding';
-import type { StateEntries } from '../state/types';
 import type { CommitResult, Store } from './store';
-import { parseTaskKey, taskKey } from './task-key';
 
 export interface MemoryEntry {
   /** The committed checkpoint as JSON text: what a commit wrote cannot change afterwards. */
@@ -42,7 +42,7 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
       const current = tasks.get(key);
       if ((current?.version ?? 0) !== request.expectedVersion) {
         throw new CheckpointConflictError(
-          key,
+          taskName(request.task),
           request.expectedVersion,
           current ? JSON.parse(current.checkpoint) : null,
         );

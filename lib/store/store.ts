@@ -1,4 +1,4 @@
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../checkpoint/checkpoint';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
 
 /** AWS (or disk) work done by one store call; counted so tests and benches can assert on cost. */
 export interface StoreCost {

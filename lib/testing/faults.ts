@@ -1,6 +1,6 @@
-import type { TaskId } from '../checkpoint/checkpoint';
-import type { FaultInjector, FaultPoint } from '../checkpoint/faults';
-import { InjectedFault } from '../errors';
+import type { TaskId } from '../core/checkpoint';
+import { InjectedFault } from '../core/errors';
+import type { FaultInjector, FaultPoint } from '../core/faults';
 
 export interface PlannedFault {
   point: FaultPoint;

@@ -1,6 +1,7 @@
-import type { Checkpoint, TaskId } from '../checkpoint/checkpoint';
 import type { FlushReport } from '../checkpoint/flush';
-import type { Publishers } from '../checkpoint/publish';
+import type { Checkpoint, TaskId } from '../core/checkpoint';
+import { type Logger, silentLogger } from '../core/log';
+import type { Json } from '../core/state-types';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
 import {
@@ -9,11 +10,10 @@ import {
   type HandlerOptions,
   type KafkaHandler,
   type LambdaContext,
-} from '../function/handler';
-import { createRuntime, type Runtime } from '../function/runtime';
-import { FLUSH_EVENT } from '../function/scheduled-flush';
-import { type Logger, silentLogger } from '../log';
-import type { Json } from '../state/types';
+} from '../lambda/handler';
+import { createRuntime, type Runtime } from '../lambda/runtime';
+import { FLUSH_EVENT } from '../lambda/scheduled-flush';
+import type { Publishers } from '../sink/publisher';
 import { createMemoryStore } from '../store/memory';
 import type { Store } from '../store/store';
 import { createFaultPlan, type PlannedFault } from './faults';

@@ -1,5 +1,5 @@
-import type { OutboxMessage, TaskId } from '../checkpoint/checkpoint';
-import { transactionalIdOf } from '../sink/outbox-marker';
+import type { OutboxMessage, TaskId } from '../core/checkpoint';
+import { transactionalIdOf } from '../core/task';
 import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
 
 export interface PublishedMessage extends OutboxMessage {

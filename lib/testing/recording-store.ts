@@ -1,4 +1,4 @@
-import type { Outbox, TaskId } from '../checkpoint/checkpoint';
+import type { Outbox, TaskId } from '../core/checkpoint';
 import type { Store } from '../store/store';
 
 export interface CommittedOutbox {

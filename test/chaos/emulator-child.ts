@@ -7,8 +7,8 @@
  * Prints `{"ready":true}` once its consumer group is joined, then a stats line now and then.
  * SIGTERM stops it cleanly; SIGKILL is the point.
  */
-import { createLogger } from '../../lib/log';
-import { createInProcessInvoker, resolveTriggerSettings, startEmulator } from '../../lib/trigger';
+import { createLogger } from '../../lib/core/log';
+import { createInProcessInvoker, resolveTriggerSettings, startEmulator } from '../../tools/trigger';
 import { chaosWordCount } from './word-count';
 
 /** Lambda's maximum; the emulator fails an invocation past it (and Sluice fences the zombie). */

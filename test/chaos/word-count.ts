@@ -1,6 +1,6 @@
 import { defineFunction, kafkaSink, serde, state } from '../../lib';
-import type { KafkaHandler } from '../../lib/function/handler';
-import { mulberry32 } from '../../lib/random';
+import { mulberry32 } from '../../lib/core/random';
+import type { KafkaHandler } from '../../lib/lambda/handler';
 
 /** One output of the chaos word count: word `w` seen for the `n`-th time on source partition `p`. */
 export interface ChaosOutput {

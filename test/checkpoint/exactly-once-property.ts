@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { defineFunction, kafkaSink, SluiceError, serde, state } from '../../lib';
-import { FAULT_POINTS } from '../../lib/checkpoint/faults';
+import { FAULT_POINTS } from '../../lib/core/faults';
 import type { Store } from '../../lib/store/store';
 import { createHarness, type Harness } from '../../lib/testing/harness';
 

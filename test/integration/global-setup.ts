@@ -22,7 +22,7 @@ import {
   stackEndpoints,
   stackUp,
 } from '../../infra/local/stack';
-import { messageOf } from '../../lib/errors';
+import { messageOf } from '../../lib/core/errors';
 
 const VARIABLE: Record<ServiceName, keyof StackEndpoints> = {
   kafka: 'SLUICE_KAFKA_BROKERS',

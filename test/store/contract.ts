@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommitRequest, Outbox, TaskId } from '../../lib/checkpoint/checkpoint';
-import { CheckpointConflictError } from '../../lib/errors';
-import type { Json } from '../../lib/state/types';
+import type { CommitRequest, Outbox, TaskId } from '../../lib/core/checkpoint';
+import { CheckpointConflictError } from '../../lib/core/errors';
+import type { Json } from '../../lib/core/state-types';
 import type { Store } from '../../lib/store/store';
 
 /**

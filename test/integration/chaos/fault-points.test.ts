@@ -6,7 +6,7 @@
  * readers (kafkajs and kcat): every output exactly once, per-key order kept, state = the fold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_POINTS } from '../../../lib/checkpoint/faults';
+import { FAULT_POINTS } from '../../../lib/core/faults';
 import { chaosWordCount, referenceFold, type Sentence, sentences } from '../../chaos/word-count';
 import {
   type ChaosEnv,

@@ -8,12 +8,12 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import type { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { ensureKcat } from '../../../infra/local/kcat';
-import type { Publishers } from '../../../lib/checkpoint/publish';
-import type { KafkaHandler } from '../../../lib/function/handler';
+import { createLogger, silentLogger } from '../../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
-import { createLogger, silentLogger } from '../../../lib/log';
+import type { KafkaHandler } from '../../../lib/lambda/handler';
 import { createKafkaPublisher, type KafkaPublisher } from '../../../lib/sink/kafka-publisher';
+import type { Publishers } from '../../../lib/sink/publisher';
 import { createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../../lib/store/aws-setup';

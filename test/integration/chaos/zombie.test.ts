@@ -4,8 +4,8 @@
  * Real broker, aws store; verified with read_committed readers (kafkajs and kcat).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Publishers } from '../../../lib/checkpoint/publish';
 import type { KafkaPublisher } from '../../../lib/sink/kafka-publisher';
+import type { Publishers } from '../../../lib/sink/publisher';
 import { chaosWordCount, random, referenceFold, type Sentence, sentences } from '../../chaos/word-count';
 import { waitFor } from '../helpers/wait-for';
 import {

@@ -7,8 +7,8 @@
  * kcat and kafkajs against the reference fold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultPoint } from '../../../lib/checkpoint/faults';
-import { outboxGroupId } from '../../../lib/sink/outbox-marker';
+import type { FaultPoint } from '../../../lib/core/faults';
+import { outboxGroupId } from '../../../lib/core/task';
 import { chaosWordCount, referenceFold, type Sentence, sentences } from '../../chaos/word-count';
 import {
   type ChaosEnv,

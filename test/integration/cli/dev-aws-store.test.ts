@@ -12,11 +12,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DEV_BUCKET, DEV_TABLE, prepareDevAwsStore } from '../../../lib/cli/dev-aws-store';
-import { runCli } from '../../../lib/cli/main';
-import { ConfigError } from '../../../lib/errors';
+import { ConfigError } from '../../../lib/core/errors';
 import { createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
+import { DEV_BUCKET, DEV_TABLE, prepareDevAwsStore } from '../../../tools/cli/dev-aws-store';
+import { runCli } from '../../../tools/cli/main';
 import { fakeTerminal, run } from '../../unit/cli/fake-io';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { silentLogger } from '../../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { silentLogger } from '../../../lib/log';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
 

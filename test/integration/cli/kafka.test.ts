@@ -3,8 +3,8 @@
  * dev + checkpoints + state. In-process through runCli, and as `node bin/sluice.mjs` children.
  */
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../lib/cli/main';
 import { createFileStore } from '../../../lib/store/file';
+import { EXIT, runCli } from '../../../tools/cli/main';
 import { fakeTerminal, run } from '../../unit/cli/fake-io';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';

@@ -3,7 +3,7 @@
  * serverless.yml values from variables, read by osls and by the emulator from the same files.
  * `${env:...}`, `${param:...}` and `${opt:...}` resolve to strings; osls validates with AJV
  * `coerceTypes: 'array'` and deploys the coerced values. Each file here is packaged by osls
- * (offline, no plugins but Sluice's) and parsed by the emulator (lib/trigger/serverless-config):
+ * (offline, no plugins but Sluice's) and parsed by the emulator (tools/trigger/serverless-config):
  * what osls accepts, the emulator reads as the same numbers and booleans the template holds;
  * what osls rejects, the emulator rejects too.
  */
@@ -14,8 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { capture } from '../../../infra/local/process';
 import { offlineEnv } from '../../../infra/package';
-import { ConfigError } from '../../../lib/errors';
-import { parseServerlessConfig, type ServerlessConfig } from '../../../lib/trigger/serverless-config';
+import { ConfigError } from '../../../lib/core/errors';
+import { parseServerlessConfig, type ServerlessConfig } from '../../../tools/trigger/serverless-config';
 import { mappingOf, type Template } from './template';
 
 const REPO = resolve(import.meta.dirname, '../../..');

@@ -3,14 +3,14 @@
  * partition, key, value, headers, marker), and what a publish costs cold and warm.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Outbox, OutboxMessage, TaskId } from '../../../lib/checkpoint/checkpoint';
-import { noFaults } from '../../../lib/checkpoint/faults';
-import { serde } from '../../../lib/function/serde';
+import type { Outbox, OutboxMessage, TaskId } from '../../../lib/core/checkpoint';
+import { noFaults } from '../../../lib/core/faults';
+import { serde } from '../../../lib/core/serde';
+import { outboxGroupId } from '../../../lib/core/task';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
 import { kafkaSink } from '../../../lib/sink/kafka';
 import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
-import { outboxGroupId } from '../../../lib/sink/outbox-marker';
 import type { Sink } from '../../../lib/sink/sink';
 import { readWithKcat } from '../../chaos/readers';
 import { injectedStack } from '../helpers/stack';

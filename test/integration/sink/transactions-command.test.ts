@@ -11,18 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureKcat } from '../../../infra/local/kcat';
-import { registerTransactionsCommand } from '../../../lib/cli/commands/transactions';
-import { takeExitCode } from '../../../lib/cli/context';
-import type { CliIO } from '../../../lib/cli/io';
-import { createProgram, formatError, runCli } from '../../../lib/cli/main';
-import { longOptionNames, normalizeArgs } from '../../../lib/cli/parameters';
-import type { KafkaHandler } from '../../../lib/function/handler';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import type { KafkaHandler } from '../../../lib/lambda/handler';
 import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import type { TaskTransactionState } from '../../../lib/sink/task-transactions';
 import { createFileStore } from '../../../lib/store/file';
 import { createHarness } from '../../../lib/testing/harness';
+import { registerTransactionsCommand } from '../../../tools/cli/commands/transactions';
+import { takeExitCode } from '../../../tools/cli/context';
+import type { CliIO } from '../../../tools/cli/io';
+import { createProgram, formatError, runCli } from '../../../tools/cli/main';
+import { longOptionNames, normalizeArgs } from '../../../tools/cli/parameters';
 import { readWithKcat } from '../../chaos/readers';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
@@ -81,7 +81,7 @@ async function sluice(args: string[]) {
   if (program.commands.some((c) => c.name() === 'transactions')) {
     code = await runCli([...args, '--namespace', 'test'], ctx);
   } else {
-    // Until lib/cli/main.ts registers the command, run it the way runCli does.
+    // Until tools/cli/main.ts registers the command, run it the way runCli does.
     registerTransactionsCommand(program, ctx);
     const command = program.commands.find((c) => c.name() === 'transactions')!;
     command.exitOverride().configureOutput({ writeOut: io.stdout.write, writeErr: io.stderr.write });

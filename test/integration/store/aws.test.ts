@@ -9,13 +9,13 @@ import {
 } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommitRequest, Outbox, TaskId } from '../../../lib/checkpoint/checkpoint';
-import { CheckpointConflictError, StoreError } from '../../../lib/errors';
-import type { Json, StateDelta } from '../../../lib/state/types';
+import type { CommitRequest, Outbox, TaskId } from '../../../lib/core/checkpoint';
+import { CheckpointConflictError, StoreError } from '../../../lib/core/errors';
+import type { Json, StateDelta } from '../../../lib/core/state-types';
+import { taskKey } from '../../../lib/core/task';
 import { type AwsStoreOptions, createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../../lib/store/aws-setup';
-import { taskKey } from '../../../lib/store/task-key';
 import { describeStore } from '../../store/contract';
 import { uniqueName } from '../helpers/unique-name';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EmulatorStats } from '../../../lib/trigger/stats';
+import type { EmulatorStats } from '../../../tools/trigger/stats';
 import { emulate, produce, range, recorder, sleep, testKafka, testTopic, trigger } from './helpers';
 
 const MB = 1024 * 1024;

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { bundleChildRunner, bundleFunction } from '../../../lib/trigger/bundle';
-import { createChildProcessInvoker } from '../../../lib/trigger/child-invoker';
+import { bundleChildRunner, bundleFunction } from '../../../tools/trigger/bundle';
+import { createChildProcessInvoker } from '../../../tools/trigger/child-invoker';
 
 async function echoInvoker() {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-child-'));

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { silentLogger } from '../../../lib/log';
+import { silentLogger } from '../../../lib/core/log';
 import { createFileStore } from '../../../lib/store/file';
-import { startEmulatorFromServerless } from '../../../lib/trigger/from-serverless';
+import { startEmulatorFromServerless } from '../../../tools/trigger/from-serverless';
 import { uniqueName } from '../helpers/unique-name';
 import { committed, produce, range, testKafka, testTopic } from './helpers';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../../lib/event/decode';
-import { MAX_PAYLOAD_BYTES } from '../../../lib/trigger/payload-size';
+import { MAX_PAYLOAD_BYTES } from '../../../tools/trigger/payload-size';
 import {
   committed,
   emulate,

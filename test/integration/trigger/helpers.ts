@@ -1,12 +1,12 @@
 import { onTestFinished } from 'vitest';
+import { type Logger, silentLogger } from '../../../lib/core/log';
 import { decodeEvent } from '../../../lib/event/decode';
 import type { RawRecord } from '../../../lib/event/types';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import type { KafkaMessage } from '../../../lib/kafka/messages';
-import { type Logger, silentLogger } from '../../../lib/log';
-import { type EmulatedFunction, type Emulator, startEmulator } from '../../../lib/trigger/emulator';
-import { createInProcessInvoker, type LambdaFunction } from '../../../lib/trigger/invoker';
-import { resolveTriggerSettings, type TriggerSettingsInput } from '../../../lib/trigger/settings';
+import { type EmulatedFunction, type Emulator, startEmulator } from '../../../tools/trigger/emulator';
+import { createInProcessInvoker, type LambdaFunction } from '../../../tools/trigger/invoker';
+import { resolveTriggerSettings, type TriggerSettingsInput } from '../../../tools/trigger/settings';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
 import { waitFor } from '../helpers/wait-for';

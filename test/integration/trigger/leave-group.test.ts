@@ -4,7 +4,7 @@
  * it could not (bench/restart.ts measures restart-to-first-batch for both).
  */
 import { expect, it } from 'vitest';
-import { DEFAULT_CONSUMER_TUNING } from '../../../lib/trigger/kafka-source';
+import { DEFAULT_CONSUMER_TUNING } from '../../../tools/trigger/kafka-source';
 import { uniqueName } from '../helpers/unique-name';
 import { committed, emulate, produce, recorder, testKafka, testTopic, trigger } from './helpers';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defineFunction, serde, state } from '../../../lib';
-import { createRuntime } from '../../../lib/function/runtime';
-import { silentLogger } from '../../../lib/log';
+import { silentLogger } from '../../../lib/core/log';
+import { createRuntime } from '../../../lib/lambda/runtime';
 import { createMemoryStore } from '../../../lib/store/memory';
-import { createInProcessInvoker } from '../../../lib/trigger/invoker';
+import { createInProcessInvoker } from '../../../tools/trigger/invoker';
 import { uniqueName } from '../helpers/unique-name';
 import { committed, emulate, produce, range, sleep, testKafka, testTopic, trigger, waitFor } from './helpers';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAULT_POINTS } from '../../../lib/checkpoint/faults';
+import { FAULT_POINTS } from '../../../lib/core/faults';
 import { createHarness } from '../../../lib/testing/harness';
 import { runningSum } from '../../checkpoint/exactly-once-property';
 

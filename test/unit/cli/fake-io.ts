@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import type { CliContext } from '../../../lib/cli/context';
-import type { CliIO } from '../../../lib/cli/io';
-import { runCli } from '../../../lib/cli/main';
 import type { KafkaClient } from '../../../lib/kafka/client';
+import type { CliContext } from '../../../tools/cli/context';
+import type { CliIO } from '../../../tools/cli/io';
+import { runCli } from '../../../tools/cli/main';
 
 export interface FakeTerminal {
   io: CliIO;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../../lib/cli/main';
+import { EXIT } from '../../../tools/cli/main';
 import { run } from './fake-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-store-'));

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, formatError } from '../../../lib/cli/main';
-import { ConfigError } from '../../../lib/errors';
+import { ConfigError } from '../../../lib/core/errors';
+import { EXIT, formatError } from '../../../tools/cli/main';
 import { type FakeKafkaCalls, fakeKafka, run } from './fake-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));

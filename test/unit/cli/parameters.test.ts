@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { createProgram } from '../../../lib/cli/main';
-import { intOption, longOptionNames, normalizeArgs } from '../../../lib/cli/parameters';
+import { createProgram } from '../../../tools/cli/main';
+import { intOption, longOptionNames, normalizeArgs } from '../../../tools/cli/parameters';
 import { fakeTerminal } from './fake-io';
 
 const known = longOptionNames(createProgram({ io: fakeTerminal().io }));

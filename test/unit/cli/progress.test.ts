@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createLiveArea } from '../../../lib/cli/live-area';
-import { progressLines } from '../../../lib/cli/progress';
-import { createStyle } from '../../../lib/cli/style';
-import type { EmulatorStats, PartitionStats, TriggerStats } from '../../../lib/trigger/stats';
+import { createLiveArea } from '../../../tools/cli/live-area';
+import { progressLines } from '../../../tools/cli/progress';
+import { createStyle } from '../../../tools/cli/style';
+import type { EmulatorStats, PartitionStats, TriggerStats } from '../../../tools/trigger/stats';
 
 function partition(p: number, lag: number | null, paused = false): PartitionStats {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createStyle, visibleLength } from '../../../lib/cli/style';
-import { formatTable } from '../../../lib/cli/table';
+import { createStyle, visibleLength } from '../../../tools/cli/style';
+import { formatTable } from '../../../tools/cli/table';
 
 describe('formatTable', () => {
   const columns = [

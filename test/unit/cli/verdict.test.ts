@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createPlan } from '../../../lib/cli/walkthrough/plan';
-import { type Observed, PREFIX, runChecks } from '../../../lib/cli/walkthrough/verdict';
-import { countWords, expectedRunningCounts } from '../../../lib/cli/walkthrough/verify';
+import { createPlan } from '../../../tools/walkthrough/plan';
+import { type Observed, PREFIX, runChecks } from '../../../tools/walkthrough/verdict';
+import { countWords, expectedRunningCounts } from '../../../tools/walkthrough/verify';
 
 /** What a correct run of word-count over these sentences, split over two partitions, leaves behind. */
 function correctRun(sentences: string[]): Observed {

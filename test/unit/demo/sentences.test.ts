@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  MAX_SENTENCES_PER_TICK,
+  sentence,
+  tickProblem,
+  tickSentences,
+} from '../../../functions/demo/sentences';
 import { handler as generator } from '../../../functions/generator';
-import { MAX_SENTENCES_PER_TICK, sentence, tickProblem, tickSentences } from '../../../lib/demo/sentences';
 import { createHarness } from '../../../lib/testing/harness';
 
 describe('the sentence generator', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MalformedEventError } from '../../../lib/errors';
+import { MalformedEventError } from '../../../lib/core/errors';
 import { decodeEvent, decodeEventPartitions } from '../../../lib/event/decode';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests bend real fixtures into malformed shapes on purpose

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MalformedEventError } from '../../../lib/errors';
+import { MalformedEventError } from '../../../lib/core/errors';
 import { decodeEvent } from '../../../lib/event/decode';
 import { encodeEvent, type RawRecordInit, toRawRecord } from '../../../lib/event/encode';
 import type { DecodedEvent, EventSource, LambdaKafkaEvent, PartitionBatch } from '../../../lib/event/types';

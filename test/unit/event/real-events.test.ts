@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineFunction, serde } from '../../../lib';
-import { MalformedEventError } from '../../../lib/errors';
+import { MalformedEventError } from '../../../lib/core/errors';
 import { decodeEvent } from '../../../lib/event/decode';
 import { encodeEvent } from '../../../lib/event/encode';
 import { createHarness } from '../../../lib/testing/harness';

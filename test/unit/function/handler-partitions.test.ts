@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DecodeError, defineFunction, serde, state } from '../../../lib';
-import { MalformedEventError } from '../../../lib/errors';
-import { BatchFailedError } from '../../../lib/function/handler';
+import { MalformedEventError } from '../../../lib/core/errors';
+import { BatchFailedError } from '../../../lib/lambda/handler';
 import { createHarness } from '../../../lib/testing/harness';
 
 const counter = defineFunction({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handler as wordCount } from '../../../functions/word-count';
 import { DecodeError, defineFunction, logSink, serde, state } from '../../../lib';
-import { HandlerError } from '../../../lib/errors';
-import { BatchFailedError } from '../../../lib/function/handler';
+import { HandlerError } from '../../../lib/core/errors';
+import { BatchFailedError } from '../../../lib/lambda/handler';
 import { createHarness } from '../../../lib/testing/harness';
 import mskEvent from '../../events/msk.json';
 

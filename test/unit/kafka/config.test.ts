@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/errors';
+import { ConfigError } from '../../../lib/core/errors';
 import type { KafkaAuthDeps } from '../../../lib/kafka/auth';
 import { resolveSasl } from '../../../lib/kafka/auth';
 import {

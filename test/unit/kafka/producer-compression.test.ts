@@ -1,6 +1,6 @@
 import kafkajs, { type Kafka, type ProducerBatch } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { serde } from '../../../lib/function/serde';
+import { serde } from '../../../lib/core/serde';
 import { createProducer } from '../../../lib/kafka/producer';
 import { kafkaSink } from '../../../lib/sink/kafka';
 import { toTopicMessageChunks } from '../../../lib/sink/kafka-messages';

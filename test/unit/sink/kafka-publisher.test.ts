@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Outbox, OutboxMessage, TaskId } from '../../../lib/checkpoint/checkpoint';
-import { type FaultInjector, noFaults } from '../../../lib/checkpoint/faults';
-import { ConfigError, InjectedFault, PublishError } from '../../../lib/errors';
-import { serde } from '../../../lib/function/serde';
+import type { Outbox, OutboxMessage, TaskId } from '../../../lib/core/checkpoint';
+import { ConfigError, InjectedFault, PublishError } from '../../../lib/core/errors';
+import { type FaultInjector, noFaults } from '../../../lib/core/faults';
+import { serde } from '../../../lib/core/serde';
+import { outboxGroupId, transactionalIdOf } from '../../../lib/core/task';
 import { kafkaSink } from '../../../lib/sink/kafka';
 import { kafkaPublishersFromEnv } from '../../../lib/sink/kafka-from-env';
 import { MAX_CHUNK_BYTES } from '../../../lib/sink/kafka-messages';
 import { createKafkaPublisher, PUBLISH_ATTEMPTS } from '../../../lib/sink/kafka-publisher';
-import { outboxGroupId, transactionalIdOf } from '../../../lib/sink/outbox-marker';
 import type { Sink } from '../../../lib/sink/sink';
 import {
   concurrentTransactions,

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { logSink, serde } from '../../../lib';
-import { noFaults } from '../../../lib/checkpoint/faults';
-import { createLogger } from '../../../lib/log';
+import { noFaults } from '../../../lib/core/faults';
+import { createLogger } from '../../../lib/core/log';
 import { createLogPublisher } from '../../../lib/sink/log-publisher';
 
 it('prints each output with its sink prefix, marking outputs recovered at a cold start', async () => {

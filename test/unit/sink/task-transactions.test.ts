@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskId } from '../../../lib/checkpoint/checkpoint';
-import { outboxGroupId, transactionalIdOf } from '../../../lib/sink/outbox-marker';
+import type { TaskId } from '../../../lib/core/checkpoint';
+import { outboxGroupId, transactionalIdOf } from '../../../lib/core/task';
 import {
   abortTaskTransaction,
   inspectTaskTransactions,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Json, StateDelta, StateEntries } from '../../../lib/core/state-types';
 import { applyDelta, decodeDelta, encodeDelta, mergeDeltas } from '../../../lib/state/encoding';
-import type { Json, StateDelta, StateEntries } from '../../../lib/state/types';
 
 /** A delta over keys `k0..k11` as a batch makes it: no key both written and deleted. */
 const deltaArb: fc.Arbitrary<StateDelta> = fc

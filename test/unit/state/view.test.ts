@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../../lib/core/state-types';
 import { state } from '../../../lib/state/spec';
-import type { Json } from '../../../lib/state/types';
 import { openStateTransaction } from '../../../lib/state/view';
 
 describe('state transactions', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/errors';
+import { ConfigError } from '../../../lib/core/errors';
 import { awsStoreFromEnv, createAwsStore } from '../../../lib/store/aws';
 import { configuredEndpoint, createAwsClients } from '../../../lib/store/aws-clients';
 import { DEFAULT_DELTA_FAN_IN, validateAwsStoreOptions } from '../../../lib/store/aws-options';

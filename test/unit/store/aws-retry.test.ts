@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { CommitRequest } from '../../../lib/checkpoint/checkpoint';
-import { CheckpointConflictError, StoreError } from '../../../lib/errors';
+import type { CommitRequest } from '../../../lib/core/checkpoint';
+import { CheckpointConflictError, StoreError } from '../../../lib/core/errors';
 import { createAwsStore } from '../../../lib/store/aws';
 import { backoffDelayMs, createRetryStrategy, RETRY_MAX_DELAY_MS } from '../../../lib/store/aws-retry';
 

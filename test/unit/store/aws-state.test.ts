@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Json, StateDelta, StateEntries } from '../../../lib/core/state-types';
 import { encodeDelta, encodeSnapshot } from '../../../lib/state/encoding';
-import type { Json, StateDelta, StateEntries } from '../../../lib/state/types';
 import {
   type CheckpointItem,
   fromAttributes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeOutcome } from '../../../lib/trigger/batch-response';
-import { retryPolicyFor } from '../../../lib/trigger/retry-policy';
+import { judgeOutcome } from '../../../tools/trigger/batch-response';
+import { retryPolicyFor } from '../../../tools/trigger/retry-policy';
 
 const batch = { topic: 'orders', partition: 2, offsets: [10, 11, 12] };
 const item = (partition: unknown, offset: unknown) => ({ itemIdentifier: { partition, offset } });

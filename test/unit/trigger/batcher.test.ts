@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEvent, toRawRecord } from '../../../lib/event/encode';
-import { createBatcher } from '../../../lib/trigger/batcher';
+import { createBatcher } from '../../../tools/trigger/batcher';
 import {
   encodeEventJson,
   envelopeBytes,
   eventBytes,
   MAX_PAYLOAD_BYTES,
   toEventRecord,
-} from '../../../lib/trigger/payload-size';
+} from '../../../tools/trigger/payload-size';
 
 const options = {
   batchSize: 3,

@@ -1,15 +1,15 @@
+import { silentLogger } from '../../../lib/core/log';
 import { decodeEvent } from '../../../lib/event/decode';
 import { toRawRecord } from '../../../lib/event/encode';
 import type { RawRecord } from '../../../lib/event/types';
-import { silentLogger } from '../../../lib/log';
-import type { Clock } from '../../../lib/trigger/clock';
-import type { InvokeOutcome, Invoker } from '../../../lib/trigger/invoker';
-import type { FailureMessage, OnFailureSink } from '../../../lib/trigger/on-failure';
-import { createPartitionWorker, type PartitionWorkerDeps } from '../../../lib/trigger/partition-worker';
-import { retryPolicyFor } from '../../../lib/trigger/retry-policy';
-import { createSemaphore } from '../../../lib/trigger/semaphore';
-import { resolveTriggerSettings, type TriggerSettingsInput } from '../../../lib/trigger/settings';
-import { createCounters, createRateMeter } from '../../../lib/trigger/stats';
+import type { Clock } from '../../../tools/trigger/clock';
+import type { InvokeOutcome, Invoker } from '../../../tools/trigger/invoker';
+import type { FailureMessage, OnFailureSink } from '../../../tools/trigger/on-failure';
+import { createPartitionWorker, type PartitionWorkerDeps } from '../../../tools/trigger/partition-worker';
+import { retryPolicyFor } from '../../../tools/trigger/retry-policy';
+import { createSemaphore } from '../../../tools/trigger/semaphore';
+import { resolveTriggerSettings, type TriggerSettingsInput } from '../../../tools/trigger/settings';
+import { createCounters, createRateMeter } from '../../../tools/trigger/stats';
 
 export const T0 = 1_700_000_000_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/errors';
-import { compileFilterPatterns } from '../../../lib/trigger/filter';
+import { ConfigError } from '../../../lib/core/errors';
+import { compileFilterPatterns } from '../../../tools/trigger/filter';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const text = (value: string) => Buffer.from(value);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/errors';
-import { createInstancePool, type InstanceSpec, instancePoolFor } from '../../../lib/trigger/instance-pool';
-import type { InvokeOutcome, InvokeRequest, Invoker } from '../../../lib/trigger/invoker';
+import { ConfigError } from '../../../lib/core/errors';
+import { createInstancePool, type InstanceSpec, instancePoolFor } from '../../../tools/trigger/instance-pool';
+import type { InvokeOutcome, InvokeRequest, Invoker } from '../../../tools/trigger/invoker';
 
 /** An instance whose invocations finish when the test says so; it records what it ran. */
 function manualInstance(spec: InstanceSpec) {

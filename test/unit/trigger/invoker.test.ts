@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { defineFunction, serde, state } from '../../../lib';
+import { silentLogger } from '../../../lib/core/log';
 import { encodeEvent, toRawRecord } from '../../../lib/event/encode';
-import { createRuntime } from '../../../lib/function/runtime';
-import { silentLogger } from '../../../lib/log';
+import { createRuntime } from '../../../lib/lambda/runtime';
 import { createMemoryStore } from '../../../lib/store/memory';
-import { createInProcessInvoker } from '../../../lib/trigger/invoker';
+import { createInProcessInvoker } from '../../../tools/trigger/invoker';
 
 const sum = defineFunction({
   name: 'sum',

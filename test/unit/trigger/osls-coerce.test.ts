@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coerceLikeOsls } from '../../../lib/trigger/osls-coerce';
-import { parseServerlessConfig } from '../../../lib/trigger/serverless-config';
+import { coerceLikeOsls } from '../../../tools/trigger/osls-coerce';
+import { parseServerlessConfig } from '../../../tools/trigger/serverless-config';
 
 describe('coerceLikeOsls (AJV coerceTypes: "array")', () => {
   it.each([

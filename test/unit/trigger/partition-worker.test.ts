@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSemaphore } from '../../../lib/trigger/semaphore';
+import { createSemaphore } from '../../../tools/trigger/semaphore';
 import {
   fail,
   fakeClock,

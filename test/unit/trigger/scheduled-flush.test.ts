@@ -1,7 +1,7 @@
 import { expect, it, vi } from 'vitest';
-import { silentLogger } from '../../../lib/log';
-import type { InvokeRequest, Invoker } from '../../../lib/trigger/invoker';
-import { startScheduledFlush } from '../../../lib/trigger/scheduled-flush';
+import { silentLogger } from '../../../lib/core/log';
+import type { InvokeRequest, Invoker } from '../../../tools/trigger/invoker';
+import { startScheduledFlush } from '../../../tools/trigger/scheduled-flush';
 
 function fakeInvoker(ok: boolean) {
   const requests: InvokeRequest[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/errors';
-import { parseServerlessConfig } from '../../../lib/trigger/serverless-config';
+import { ConfigError } from '../../../lib/core/errors';
+import { parseServerlessConfig } from '../../../tools/trigger/serverless-config';
 
 const BASE = `
 service: sluice-demo

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Serverless Framework variables, not templates
 import { describe, expect, it } from 'vitest';
-import { isUnresolved, resolveVariables } from '../../../lib/trigger/variables';
+import { isUnresolved, resolveVariables } from '../../../tools/trigger/variables';
 
 const self = {
   service: 'svc',

@@ -1,0 +1,72 @@
+import type { FunctionConfig, FunctionDefinition } from '../checkpoint/definition';
+import { ConfigError } from '../core/errors';
+import { isSerde, serde } from '../core/serde';
+import { type AnySink, isSink } from '../sink/sink';
+import type { StateSpec } from '../state/spec';
+
+// No '.': it separates the parts of transactional ids (`sluice.<fn>.<topic>.<partition>`).
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const STATE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function rejectUnknown(where: string, value: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(`${where}: unknown option "${key}"; allowed: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Checks a definition once, at module load (Lambda cold start), so a mistake fails the
+ * deployment's first invocation with a clear message rather than a batch at 3 a.m.
+ */
+export function validateDefinition(
+  config: FunctionConfig<unknown, unknown, Record<string, StateSpec>, Record<string, AnySink>>,
+): FunctionDefinition {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('defineFunction needs an object');
+  const where = `defineFunction(${typeof config.name === 'string' ? JSON.stringify(config.name) : '…'})`;
+  rejectUnknown(where, config, ['name', 'source', 'state', 'sinks', 'process']);
+  if (typeof config.name !== 'string' || !NAME.test(config.name)) {
+    throw new ConfigError(
+      `${where}: name is required: 1-64 letters, digits, '_' or '-' (it names checkpoints and Kafka transactional ids)`,
+    );
+  }
+  const source = config.source as FunctionConfig<unknown, unknown, never, never>['source'] | undefined;
+  if (typeof source !== 'object' || source === null) {
+    throw new ConfigError(`${where}: source is required: set source: { topic, value: serde.string() }`);
+  }
+  rejectUnknown(`${where}.source`, source, ['topic', 'key', 'value']);
+  if (typeof source.topic !== 'string' || source.topic.length === 0) {
+    throw new ConfigError(`${where}: source.topic is required: the Kafka topic the trigger reads`);
+  }
+  if (!isSerde(source.value)) {
+    throw new ConfigError(`${where}: source.value must be a serde, e.g. serde.string() or serde.json()`);
+  }
+  if (source.key !== undefined && !isSerde(source.key)) {
+    throw new ConfigError(`${where}: source.key must be a serde, e.g. serde.nullable(serde.string())`);
+  }
+  const state = config.state ?? {};
+  for (const [name, spec] of Object.entries(state)) {
+    if (!STATE_NAME.test(name)) throw new ConfigError(`${where}: state name "${name}" must be an identifier`);
+    const kind = (spec as { kind?: unknown } | null)?.kind;
+    if (kind !== 'value' && kind !== 'map') {
+      throw new ConfigError(`${where}: state.${name} must be state.value() or state.map()`);
+    }
+  }
+  const sinks = config.sinks ?? {};
+  for (const [name, sink] of Object.entries(sinks)) {
+    if (!STATE_NAME.test(name)) throw new ConfigError(`${where}: sink name "${name}" must be an identifier`);
+    if (!isSink(sink))
+      throw new ConfigError(`${where}: sinks.${name} must be a sink, e.g. kafkaSink({ topic })`);
+  }
+  if (typeof config.process !== 'function') {
+    throw new ConfigError(`${where}: process(batch, context) is required`);
+  }
+  return {
+    name: config.name,
+    source: { topic: source.topic, key: source.key ?? serde.nullable(serde.string()), value: source.value },
+    state,
+    sinks,
+    process: config.process,
+  };
+}

@@ -1,0 +1,183 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../../lib/core/log';
+import { localNamespaceOf } from '../../../lib/core/namespace';
+import { startEmulator } from '../../trigger/emulator';
+import { prepareFunctions } from '../../trigger/from-serverless';
+import { DEFAULT_INSTANCE_SEED } from '../../trigger/instance-pool';
+import { forLocalRun } from '../../trigger/local-environment';
+import { DEFAULT_FLUSH_INTERVAL_MS } from '../../trigger/scheduled-flush';
+import { loadServerlessConfig } from '../../trigger/serverless-config';
+import type { EmulatorStats } from '../../trigger/stats';
+import { action, type CliContext } from '../context';
+import { prepareDevAwsStore } from '../dev-aws-store';
+import { createLiveArea } from '../live-area';
+import { intOption } from '../parameters';
+import { formatNumber, progressLines } from '../progress';
+
+interface DevOptions {
+  bundle?: boolean;
+  stage?: string;
+  progress: boolean;
+  instances?: number;
+  concurrency?: number;
+  seed: number;
+  flushInterval: number;
+}
+
+/** How often the progress block is redrawn (a terminal), or a summary line printed (a pipe). */
+const TTY_REFRESH_MS = 500;
+const PIPE_SUMMARY_MS = 10_000;
+
+/** `sluice dev [functions...]`: the functions of serverless.yml, fed by the trigger emulator. */
+export function registerDevCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('dev')
+    .description("run the functions of serverless.yml locally, fed by an emulator of Lambda's Kafka trigger")
+    .argument('[functions...]', 'only these functions (default: every function with an msk/kafka event)')
+    .option('--bundle', 'run each function as its esbuild bundle in a child process (what deploys)')
+    .option('--stage <stage>', "the serverless stage (sls:stage, opt:stage variables; default: the file's)")
+    .option(
+      '--instances <n>',
+      'warm instances per function, each with its own runtime (or child process with --bundle); an invocation goes to a free one at random, no partition affinity (default: one instance taking every partition at once)',
+      intOption(1),
+    )
+    .option(
+      '--concurrency <m>',
+      'invocations at once per instance, as Lambda Managed Instances (sets AWS_LAMBDA_MAX_CONCURRENCY); default 1 with --instances',
+      intOption(1),
+    )
+    .option(
+      '--seed <n>',
+      'seeds the choice of an instance per invocation',
+      intOption(0),
+      DEFAULT_INSTANCE_SEED,
+    )
+    .option(
+      '--flush-interval <seconds>',
+      "how often each function gets the scheduled flush event, as the plugin's EventBridge schedule when deployed (0: never)",
+      intOption(0),
+      DEFAULT_FLUSH_INTERVAL_MS / 1000,
+    )
+    .option('--no-progress', 'no live progress block (a terminal shows one by default)')
+    .addHelpText(
+      'after',
+      `
+Kafka and the store come from the CLI and the shell (--bootstrap.servers, --store, ...), not from
+provider.environment, which describes the deployment (MSK, the stack's DynamoDB table).
+Stop with Ctrl-C: batches in flight finish and commit first.`,
+    )
+    .action(
+      action(ctx, async (env, only: string[], opts: DevOptions) => {
+        const loaded = await loadServerlessConfig(env.configPath, {
+          env: env.env,
+          ...(opts.stage !== undefined && { stage: opts.stage }),
+        });
+        const { config, replaced, warnings } = forLocalRun(loaded);
+        for (const warning of warnings) env.note(env.err.yellow(`warning: ${warning}`));
+        if (replaced.length > 0) {
+          env.note(
+            env.err.dim(
+              `local settings replace the deployment's ${replaced.join(', ')} (provider.environment)`,
+            ),
+          );
+        }
+        // Never a deployed stage's namespace: sluice dev beside a deployment on a shared cluster
+        // must not fence its producers nor read its outbox markers.
+        const namespace =
+          env.options.namespace || env.env.SLUICE_NAMESPACE
+            ? await env.namespace()
+            : localNamespaceOf(config.service, config.stage);
+        const local: NodeJS.ProcessEnv = {
+          ...env.env,
+          SLUICE_STORE: env.env.SLUICE_STORE ?? 'file',
+          SLUICE_NAMESPACE: namespace,
+        };
+        if (local.SLUICE_STORE === 'aws') env.note(env.err.dim(await prepareDevAwsStore(local)));
+        const kafka = await env.kafka();
+        const functions = await prepareFunctions(config, {
+          cwd: config.dir,
+          env: local,
+          brokers: [...kafka.brokers],
+          mode: opts.bundle ? 'bundle' : 'in-process',
+          ...(only.length > 0 && { only }),
+          ...(opts.instances !== undefined && { instances: opts.instances }),
+          ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
+          onProgress: (message) => env.note(env.err.dim(message)),
+        });
+        const emulator = await startEmulator({
+          functions,
+          kafka,
+          env: local,
+          region: config.region,
+          seed: opts.seed,
+          flushIntervalMs: opts.flushInterval * 1000,
+          log: createLogger({
+            level: env.options.verbose ? 'debug' : 'warn',
+            base: { component: 'trigger' },
+            write: (line) => env.note(line),
+          }),
+        });
+        const store = local.SLUICE_STORE === 'file' ? `file (${local.SLUICE_STORE_DIR})` : local.SLUICE_STORE;
+        env.note(
+          `${env.err.bold('sluice dev')}: ${functions.map((f) => f.name).join(', ')} · ` +
+            `${opts.bundle ? 'esbuild bundles in child processes' : 'in process'}${instancesNote(opts)} · store ${store} · ` +
+            `namespace ${namespace} · ` +
+            `Kafka ${kafka.brokers.join(',')} · Ctrl-C to stop`,
+        );
+
+        const live = opts.progress ? createLiveArea(env.io.stdout, { intercept: env.io.stdout.isTTY }) : null;
+        let lastSummary = '';
+        const timer = setInterval(
+          () => {
+            const stats = emulator.stats();
+            if (env.io.stdout.isTTY) live?.update(progressLines(stats, env.out));
+            else if (opts.progress) {
+              const line = summary(stats);
+              if (line !== lastSummary) env.note(line);
+              lastSummary = line;
+            }
+          },
+          env.io.stdout.isTTY ? TTY_REFRESH_MS : PIPE_SUMMARY_MS,
+        );
+        let failure: unknown = null;
+        try {
+          const stopped = await Promise.race([
+            env.io.interrupted().then((signal) => signal),
+            emulator.done.then(
+              () => null,
+              (error: unknown) => {
+                failure = error;
+                return null;
+              },
+            ),
+          ]);
+          if (stopped) env.note(env.err.dim(`${stopped}: stopping (finishing batches in flight)…`));
+        } finally {
+          clearInterval(timer);
+          live?.stop();
+          await emulator.stop().catch((error: unknown) => {
+            failure ??= error;
+          });
+        }
+        const stats = emulator.stats();
+        if (env.options.json) env.json(stats);
+        else for (const line of progressLines(stats, env.out)) env.print(line);
+        if (failure) throw failure;
+      }),
+    );
+}
+
+function instancesNote(opts: DevOptions): string {
+  if (opts.instances === undefined && opts.concurrency === undefined) return '';
+  const n = opts.instances ?? 1;
+  return ` · ${n} instance${n === 1 ? '' : 's'} × ${opts.concurrency ?? 1} at once (seed ${opts.seed})`;
+}
+
+function summary(stats: EmulatorStats): string {
+  return stats.triggers
+    .map(
+      (t) =>
+        `${t.function}: ${formatNumber(t.delivered)} done, lag ${t.lag}${t.errors ? `, ${t.errors} errors` : ''}`,
+    )
+    .join(' · ');
+}

@@ -1,0 +1,68 @@
+import { tickSentences } from '../../functions/demo/sentences';
+import type { Store } from '../../lib/store/store';
+import type { Collected } from './collect';
+import type { RunFunction } from './functions';
+import type { WalkthroughPlan } from './plan';
+import type { Observed } from './verdict';
+
+type Functions = ReadonlyMap<string, RunFunction>;
+
+/** A tick as produced: where it landed decides its sentences. */
+export interface SentTick {
+  partition: number;
+  offset: number;
+  count: number;
+}
+
+/** The sentences the ticks must produce: the generator's rule, applied to where each tick landed. */
+export function expectedSentences(ticks: readonly SentTick[]): string[] {
+  return ticks.flatMap((tick) => tickSentences(tick, tick.count));
+}
+
+/** Have prefix and word-count checkpointed every record of test that arrived so far? */
+export async function caughtUp(
+  plan: WalkthroughPlan,
+  functions: Functions,
+  store: Store,
+  test: Collected,
+): Promise<boolean> {
+  for (const name of ['prefix', 'word-count']) {
+    const fn = functions.get(name)!.definition.name;
+    for (const [partition, last] of test.lastOffsets) {
+      const loaded = await store.load({ fn, topic: plan.topic('test'), partition });
+      if ((loaded?.checkpoint.next ?? 0) <= last) return false;
+    }
+  }
+  return true;
+}
+
+/** Reads what the checks compare: word-count's state and checkpoints, and what the readers got. */
+export async function observe(
+  plan: WalkthroughPlan,
+  functions: Functions,
+  store: Store,
+  sources: { test: Collected; wordCounts: Collected; prefixLines: readonly string[] },
+): Promise<Observed> {
+  const fn = functions.get('word-count')!.definition.name;
+  const state = new Map<number, Map<string, number>>();
+  const next = new Map<number, number>();
+  for (const task of await store.list(fn)) {
+    if (task.topic !== plan.topic('test')) continue;
+    const loaded = await store.load(task);
+    const counts = new Map<string, number>();
+    for (const [key, value] of loaded?.state ?? []) {
+      if (key.startsWith('counts/') && typeof value === 'number')
+        counts.set(key.slice('counts/'.length), value);
+    }
+    state.set(task.partition, counts);
+    next.set(task.partition, loaded?.checkpoint.next ?? 0);
+  }
+  return {
+    testValues: [...sources.test.values],
+    testLastOffsets: new Map(sources.test.lastOffsets),
+    wordCountState: state,
+    wordCountNext: next,
+    wordCountsRecords: sources.wordCounts.records.map((r) => ({ key: r.key, value: r.value })),
+    prefixLines: [...sources.prefixLines],
+  };
+}

@@ -283,7 +283,8 @@ async function measureSize(
   const key = (i: number) => `counts/w${String(i).padStart(7, '0')}`;
   const state: Array<[string, Json]> = [];
   for (let i = 0; i < keys; i++) state.push([key(i), 1]);
-  let { checkpoint } = await store.commit({
+  // The caller keeps the store's base between commits, as the coordinator's warm cache does.
+  let { checkpoint, base } = await store.commit({
     task,
     expectedVersion: 0,
     next: 100,
@@ -312,8 +313,10 @@ async function measureSize(
       stateKeys: keys,
       outbox: null,
       committedAt: Date.now(),
+      base,
     });
     checkpoint = result.checkpoint;
+    base = result.base;
     const { cost } = result;
     // A delta commit reads objects only to merge them (no outbox here): its GETs are the
     // deltas it replaced with its one object.

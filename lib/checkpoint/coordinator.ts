@@ -58,8 +58,13 @@ export function createCoordinator(deps: CoordinatorDeps) {
     return warm.insert(
       task,
       loaded
-        ? { checkpoint: loaded.checkpoint, state: loaded.state, outboxPublished: isEmpty(outbox) }
-        : { checkpoint: emptyCheckpoint(), state: new Map(), outboxPublished: true },
+        ? {
+            checkpoint: loaded.checkpoint,
+            state: loaded.state,
+            base: loaded.base,
+            outboxPublished: isEmpty(outbox),
+          }
+        : { checkpoint: emptyCheckpoint(), state: new Map(), base: null, outboxPublished: true },
     );
   }
 
@@ -128,7 +133,12 @@ export function createCoordinator(deps: CoordinatorDeps) {
       // 5. Commit, conditional on the version we built on.
       const outbox: Outbox | null =
         messages.length > 0 ? { firstOffset: first.offset, endOffset: last.offset, messages } : null;
-      const { checkpoint, cost } = await deps.store.commit({
+      // The store may consume its base: hand it over only when no other batch uses the entry.
+      const {
+        checkpoint,
+        cost,
+        base: next,
+      } = await deps.store.commit({
         task,
         expectedVersion: base.version,
         next: last.offset + 1,
@@ -136,10 +146,12 @@ export function createCoordinator(deps: CoordinatorDeps) {
         stateKeys: transaction.sizeAfter(),
         outbox,
         committedAt: deps.now(),
+        ...(warm.exclusive(task, entry) && { base: entry.base }),
       });
       if (warm.exclusive(task, entry)) {
         transaction.applyTo(entry.state);
         entry.checkpoint = checkpoint;
+        entry.base = next;
         entry.outboxPublished = outbox === null;
       } else {
         // Another batch of this process reads the entry's state as its base: leave it alone.

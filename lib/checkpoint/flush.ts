@@ -1,8 +1,8 @@
-import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
+import type { Checkpoint, Outbox, StoreBase, TaskId } from '../core/checkpoint';
 import { CheckpointConflictError, messageOf, SluiceError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { taskKey } from '../core/task';
-import type { Store } from '../store/store';
+import type { CommitResult, Store } from '../store/store';
 import type { FunctionDefinition } from './definition';
 import type { WarmCache } from './warm-cache';
 
@@ -85,16 +85,18 @@ export function createIdleFlush(deps: {
     try {
       const known = entry?.checkpoint.version === checkpoint.version && entry.outboxPublished;
       if (!known) await deps.publish(definition, task, outbox);
-      const confirmed = await confirmOutbox(deps.store, task, checkpoint);
+      const exclusive = entry?.checkpoint.version === checkpoint.version && deps.warm.exclusive(task, entry);
+      const confirmed = await confirmOutbox(deps.store, task, checkpoint, exclusive ? entry.base : undefined);
       if (confirmed === null) {
         report.overtaken += 1;
         if (entry) deps.warm.drop(task, entry);
         return;
       }
       report.confirmed += 1;
-      if (entry && entry.checkpoint.version === checkpoint.version && deps.warm.exclusive(task, entry)) {
+      if (entry && exclusive) {
         // Same state, same offsets: only the checkpoint moved (a new version without outbox).
-        entry.checkpoint = confirmed;
+        entry.checkpoint = confirmed.checkpoint;
+        entry.base = confirmed.base;
         entry.outboxPublished = true;
       } else if (entry) {
         deps.warm.drop(task, entry);
@@ -137,7 +139,8 @@ export async function confirmOutbox(
   store: Store,
   task: TaskId,
   checkpoint: Checkpoint,
-): Promise<Checkpoint | null> {
+  base?: StoreBase,
+): Promise<CommitResult | null> {
   try {
     const result = await store.commit({
       task,
@@ -148,8 +151,9 @@ export async function confirmOutbox(
       outbox: null,
       // The last batch's time: the checkpoint's age stays the age of its data.
       committedAt: checkpoint.committedAt,
+      ...(base !== undefined && { base }),
     });
-    return result.checkpoint;
+    return result;
   } catch (error) {
     if (error instanceof CheckpointConflictError) return null;
     throw error;

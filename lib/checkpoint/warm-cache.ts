@@ -1,4 +1,4 @@
-import type { Checkpoint, TaskId } from '../core/checkpoint';
+import type { Checkpoint, StoreBase, TaskId } from '../core/checkpoint';
 import type { StateEntries } from '../core/state-types';
 import { taskKey } from '../core/task';
 
@@ -7,6 +7,8 @@ export interface WarmTask {
   checkpoint: Checkpoint;
   /** the materialised state of `checkpoint`; batches read it as their base */
   state: StateEntries;
+  /** what the store needs to commit on top of `checkpoint` without reading (opaque) */
+  base: StoreBase;
   /** this process published (or confirmed) the checkpoint's outbox */
   outboxPublished: boolean;
   /** batches (or flushes) of this process using the entry right now */
@@ -14,7 +16,8 @@ export interface WarmTask {
 }
 
 /**
- * The warm checkpoints of one process. Lambda Managed Instances run several invocations at once
+ * The warm checkpoints of one process: the only warm cache (stores keep none; they hand out a
+ * `StoreBase` kept here). Lambda Managed Instances run several invocations at once
  * in one process, and a timed-out invocation may still run beside its retry: an entry can have
  * several users. Its state is only changed in place by a sole user; with company, a commit
  * drops the entry instead (the next batch reloads), so no batch ever sees its base change.

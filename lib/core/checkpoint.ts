@@ -39,9 +39,18 @@ export interface Checkpoint {
   committedAt: number;
 }
 
+/**
+ * What a store needs to commit on top of a version without reading it again (where the state
+ * lives, what the next commit replaces). Opaque to everyone but the store that made it: the
+ * caller keeps it with its warm checkpoint (the one warm cache) and hands it back on the next
+ * commit. A store that needs nothing hands out null.
+ */
+export type StoreBase = { readonly storeBase: unique symbol } | null;
+
 export interface LoadedCheckpoint {
   checkpoint: Checkpoint;
   state: StateEntries;
+  base: StoreBase;
 }
 
 export interface CommitRequest {
@@ -54,4 +63,10 @@ export interface CommitRequest {
   stateKeys: number;
   outbox: Outbox | null;
   committedAt: number;
+  /**
+   * The base of `expectedVersion` from the load or commit that produced it, if the caller still
+   * holds it: the commit then reads nothing. Without it (or with one of another version) the
+   * store reads what it needs. A commit may consume it: pass each base to one commit only.
+   */
+  base?: StoreBase;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint } from '../core/checkpoint';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, StoreBase } from '../core/checkpoint';
 import { CheckpointConflictError, ConfigError } from '../core/errors';
 import { namespaceFromEnv } from '../core/namespace';
 import { parseTaskKey, type TaskId, taskKey, taskName } from '../core/task';
@@ -19,15 +19,19 @@ import { zeroCost } from './store';
  * The `aws` store: checkpoints in DynamoDB, large state in S3 (DESIGN.md section 4, Storage).
  *
  * Costs, per partition task:
- * - warm commit: exactly one conditional PutItem (no read), plus one S3 PUT when the state is
- *   spilled and the batch changed it (or when the outbox is too big for the item);
+ * - warm commit (the caller hands back the `StoreBase` of the version it builds on): exactly one
+ *   conditional PutItem (no read), plus one S3 PUT when the state is spilled and the batch
+ *   changed it (or when the outbox is too big for the item);
  * - merging commit (every `deltaFanIn`-th spilled commit): reads back the chain's last deltas,
  *   writes one merged delta instead of its own, deletes what it replaced (see `aws-state.ts`);
  * - compaction commit (when the chain outweighs the snapshot, or would exceed
  *   `compactAfterDeltas`): reads back the snapshot and chain, writes one snapshot, deletes what
  *   it replaced;
- * - load (cold start, or a commit on a version this instance did not build): one consistent
- *   GetItem, plus the snapshot and delta GETs when spilled.
+ * - load (cold start): one consistent GetItem, plus the snapshot and delta GETs when spilled;
+ *   a commit without the base of its version reads the item only.
+ *
+ * The store keeps nothing between calls (no cache to invalidate, safe to share between
+ * concurrent invocations): what it knows of a version travels in the base it hands out.
  *
  * Garbage: objects are immutable and unique, so no reader can ever see a wrong one, only a
  * missing one, which fails retriably (the retry reads the newer checkpoint). That makes deleting
@@ -81,6 +85,15 @@ interface KnownTask {
   state: KnownState;
 }
 
+/** The store base (core/checkpoint.ts StoreBase) of this store: what it knows of a version. */
+function asBase(task: KnownTask): StoreBase {
+  return task as unknown as StoreBase;
+}
+
+function fromBase(base: StoreBase | undefined): KnownTask | undefined {
+  return (base ?? undefined) as unknown as KnownTask | undefined;
+}
+
 /**
  * Creates the DynamoDB + S3 checkpoint store.
  *
@@ -116,7 +129,6 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     chainToSnapshotRatio: config.chainToSnapshotRatio,
   });
   const outboxes = createOutboxes(objects);
-  const known = new Map<string, KnownTask>();
   const totals: AwsStoreStats = {
     ...zeroCost(),
     loads: 0,
@@ -159,10 +171,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
   }
 
   /** The checkpoint, the materialised state, and what to remember to commit on top of it. */
-  async function readTask(
-    task: TaskId,
-    cost: StoreCost,
-  ): Promise<(LoadedCheckpoint & { known: KnownTask }) | null> {
+  async function readTask(task: TaskId, cost: StoreCost): Promise<LoadedCheckpoint | null> {
     const item = await readItem(task, cost);
     if (!item) return null;
     const state = await layout.read(item.objectPrefix, item.state, cost);
@@ -173,7 +182,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       outboxKey: outboxes.keyOf(item),
       state: layout.remember(item.state),
     };
-    return { checkpoint, state, known: remembered };
+    return { checkpoint, state, base: asBase(remembered) };
   }
 
   async function currentCheckpoint(task: TaskId, cost: StoreCost): Promise<Checkpoint | null> {
@@ -181,11 +190,9 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     return item ? checkpointOf(item, await outboxes.read(item, cost)) : null;
   }
 
-  /** The task as of `expectedVersion`, from memory on the warm path, else by reading it. */
+  /** The task as of `expectedVersion`: the caller's base on the warm path, else read from the item. */
   async function baseOf(request: CommitRequest, pk: string, cost: StoreCost): Promise<KnownTask> {
-    // Taken out of memory: a commit consumes it, success puts the new one back, failure forgets.
-    const remembered = known.get(pk);
-    known.delete(pk);
+    const remembered = fromBase(request.base);
     if (request.expectedVersion === 0) {
       return {
         version: 0,
@@ -296,11 +303,11 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     if (stateWrite.compacted) totals.compactions += 1;
     const outboxKey =
       item.outbox.kind === 's3' ? objects.key(base.objectPrefix, 'outbox', item.outbox.id) : null;
-    known.set(pk, { version, objectPrefix: base.objectPrefix, outboxKey, state: stateWrite.known });
     await deleteGarbage([...stateWrite.dereferenced, ...(base.outboxKey ? [base.outboxKey] : [])]);
     return {
       checkpoint: checkpointOf(item, request.outbox),
       cost,
+      base: asBase({ version, objectPrefix: base.objectPrefix, outboxKey, state: stateWrite.known }),
       stateWrite: stateWrite.kind,
       compacted: stateWrite.compacted,
       merged: stateWrite.merged,
@@ -314,13 +321,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       const cost = zeroCost();
       totals.loads += 1;
       try {
-        const loaded = await readTask(task, cost);
-        if (!loaded) {
-          known.delete(keyOf(task));
-          return null;
-        }
-        known.set(keyOf(task), loaded.known);
-        return { checkpoint: loaded.checkpoint, state: loaded.state };
+        return await readTask(task, cost);
       } finally {
         addCost(totals, cost);
       }
@@ -378,7 +379,6 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     async reset(task) {
       const cost = zeroCost();
       const pk = keyOf(task);
-      known.delete(pk);
       const input = { TableName: table, Key: { pk: { S: pk } }, ReturnValues: 'ALL_OLD' as const };
       cost.writes += 1;
       try {
@@ -392,7 +392,6 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     },
 
     async close() {
-      known.clear();
       // Injected clients belong to the caller.
       if (!options.dynamodb) dynamodb.destroy();
       if (!options.s3) s3.destroy();

@@ -84,7 +84,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
       checkpoint = file.checkpoint;
     }
     checkpoint ??= (await readVersion(dir, latest)).checkpoint;
-    return { checkpoint, state };
+    return { checkpoint, state, base: null };
   }
 
   /** Writes a snapshot of `version` and drops files older than the previous snapshot. */
@@ -139,7 +139,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
       });
     }
     if (checkpoint.version % snapshotEvery === 0) await compact(request.task, checkpoint.version);
-    return { checkpoint, cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes: body.length } };
+    return {
+      checkpoint,
+      cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes: body.length },
+      base: null,
+    };
   }
 
   return {

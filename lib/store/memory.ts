@@ -31,7 +31,9 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
     kind: 'memory',
     async load(task: TaskId): Promise<LoadedCheckpoint | null> {
       const entry = tasks.get(taskKey(task));
-      return entry ? { checkpoint: JSON.parse(entry.checkpoint), state: copy(entry.state) } : null;
+      return entry
+        ? { checkpoint: JSON.parse(entry.checkpoint), state: copy(entry.state), base: null }
+        : null;
     },
     async peek(task: TaskId): Promise<Checkpoint | null> {
       const entry = tasks.get(taskKey(task));
@@ -62,6 +64,7 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
       return {
         checkpoint,
         cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes: delta.length + text.length },
+        base: null,
       };
     },
     async list(fn?: string): Promise<TaskId[]> {

@@ -1,4 +1,4 @@
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import type { Checkpoint, CommitRequest, LoadedCheckpoint, StoreBase, TaskId } from '../core/checkpoint';
 
 /** AWS (or disk) work done by one store call; counted so tests and benches can assert on cost. */
 export interface StoreCost {
@@ -13,6 +13,8 @@ export interface StoreCost {
 export interface CommitResult {
   checkpoint: Checkpoint;
   cost: StoreCost;
+  /** the base of the new version, for the caller's next commit */
+  base: StoreBase;
 }
 
 /**
@@ -21,6 +23,11 @@ export interface CommitResult {
  * `commit` is atomic and conditional: it succeeds only if the stored version equals
  * `expectedVersion` (no checkpoint at all for 0), and otherwise throws
  * `CheckpointConflictError` carrying the current checkpoint, having changed nothing.
+ *
+ * Stores keep no warm state of their own: what they need to commit without reading is the
+ * `StoreBase` they hand out with each load and commit, which the caller keeps (the coordinator's
+ * warm cache, the only one) and hands back. Stores are therefore safe to share between
+ * concurrent invocations of one process.
  */
 export interface Store {
   readonly kind: string;

@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommitRequest, Outbox, TaskId } from '../../../lib/core/checkpoint';
+import type { CommitRequest, Outbox, StoreBase, TaskId } from '../../../lib/core/checkpoint';
 import { CheckpointConflictError, StoreError } from '../../../lib/core/errors';
 import type { Json, StateDelta } from '../../../lib/core/state-types';
 import { taskKey } from '../../../lib/core/task';
-import { type AwsStoreOptions, createAwsStore } from '../../../lib/store/aws';
+import { type AwsStore, type AwsStoreOptions, createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../../lib/store/aws-setup';
 import { describeStore } from '../../store/contract';
@@ -59,7 +59,11 @@ describeStore('aws, state always spilled to S3', () =>
   createAwsStore({ table, bucket, ...shared, inlineStateLimitBytes: 0, compactAfterDeltas: 4 }),
 );
 
-/** A store with its own clients, recording every request it makes (command names, in order). */
+/**
+ * A store with its own clients, recording every request it makes (command names, in order), used
+ * as the coordinator uses one: the caller keeps each task's StoreBase from its last load or
+ * commit and hands it back (a process's warm cache), dropping it when a commit fails.
+ */
 function openStore(options: Partial<AwsStoreOptions> = {}) {
   const clients = createAwsClients();
   const requests: string[] = [];
@@ -72,7 +76,24 @@ function openStore(options: Partial<AwsStoreOptions> = {}) {
       { step: 'initialize', name: 'recordRequests' },
     );
   }
-  const store = createAwsStore({ table, bucket, ...clients, ...options });
+  const raw = createAwsStore({ table, bucket, ...clients, ...options });
+  const bases = new Map<string, StoreBase>();
+  const store: AwsStore = {
+    ...raw,
+    async load(task) {
+      const loaded = await raw.load(task);
+      bases.set(taskKey(task), loaded?.base ?? null);
+      return loaded;
+    },
+    async commit(request) {
+      const key = taskKey(request.task);
+      const base = bases.get(key);
+      bases.delete(key);
+      const result = await raw.commit({ ...(base !== undefined && { base }), ...request });
+      bases.set(key, result.base);
+      return result;
+    },
+  };
   return {
     store,
     /** requests made since the last call */

@@ -21,12 +21,11 @@ export {
   kafkaConfigFromEnv,
   validateKafkaConfig,
 } from './config';
+export { classifyKafkaError, isProducerFenced, type KafkaErrorClass } from './errors';
 export type { KafkaMessage, ProducedBatch, TopicMessages, TransactionOffsets } from './messages';
-export {
-  isProducerFenced,
-  type KafkaProducer,
-  type KafkaTransaction,
-  kafkaErrorType,
-  type TransactionalProducer,
-  type TransactionalProducerOptions,
+export type {
+  KafkaProducer,
+  KafkaTransaction,
+  TransactionalProducer,
+  TransactionalProducerOptions,
 } from './producer';

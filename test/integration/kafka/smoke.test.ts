@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
-import { isProducerFenced } from '../../../lib/kafka/producer';
+import { isProducerFenced } from '../../../lib/kafka/errors';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
 import { waitFor } from '../helpers/wait-for';

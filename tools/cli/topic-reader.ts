@@ -123,10 +123,9 @@ export async function startTopicReader(kafka: KafkaClient, options: ReaderOption
       stopping = true;
       await consumer.disconnect();
       if (generated) {
-        const admin = kafka.kafkajs.admin();
+        const admin = kafka.admin();
         await admin
-          .connect()
-          .then(() => admin.deleteGroups([groupId]))
+          .deleteGroups([groupId])
           .catch(() => {})
           .finally(() => admin.disconnect());
       }
@@ -136,16 +135,14 @@ export async function startTopicReader(kafka: KafkaClient, options: ReaderOption
 
 /** Fails with what to do when a topic does not exist (kafkajs would retry for a while first). */
 export async function assertTopicExists(kafka: KafkaClient, topic: string): Promise<number[]> {
-  const admin = kafka.kafkajs.admin();
-  await admin.connect();
+  const admin = kafka.admin();
   try {
     if (!(await admin.listTopics()).includes(topic)) {
       throw new Error(
         `topic "${topic}" does not exist: create it with \`sluice topics create ${topic} --partitions N\``,
       );
     }
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    return await admin.partitions(topic);
   } finally {
     await admin.disconnect();
   }

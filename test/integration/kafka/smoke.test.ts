@@ -56,13 +56,15 @@ async function consumeUntil(
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        received.push({
-          partition,
-          offset: Number(message.offset),
-          key: message.key?.toString() ?? null,
-          value: message.value?.toString() ?? null,
-        });
+      eachBatch: async ({ partition, records }) => {
+        for (const message of records) {
+          received.push({
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? null,
+          });
+        }
       },
     });
     await waitFor(() => done(received), { message: `consumer of ${topic} did not get the expected records` });

@@ -43,7 +43,7 @@ runBench(
     );
     const { loadServerlessConfig } = await import('../tools/trigger/serverless-config');
     const { resolveTriggerSettings } = await import('../tools/trigger/settings');
-    const { fromKafkaMessage } = await import('../tools/trigger/kafka-record');
+    const { fromConsumedRecord } = await import('../tools/trigger/kafka-record');
     const { encodeEventJson } = await import('../tools/trigger/payload-size');
 
     const count = ctx.pick({ full: 1_000_000, smoke: 20_000 });
@@ -122,7 +122,7 @@ runBench(
                 for (let i = 0; i < messages.length; i += settings.batchSize) {
                   const records = messages
                     .slice(i, i + settings.batchSize)
-                    .map((message) => fromKafkaMessage(topic, partition, message));
+                    .map((message) => fromConsumedRecord(topic, partition, message));
                   const event = decodeEvent(JSON.parse(encodeEventJson(envelope, records)));
                   for (const batch of event.batches)
                     for (const record of batch.records) work(record.value, batch.partition);

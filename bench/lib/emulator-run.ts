@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger, silentLogger } from '../../lib/core/log';
 import type { KafkaClient } from '../../lib/kafka/client';
+import type { ConsumedRecord } from '../../lib/kafka/consumer';
 import type { KafkaHandler } from '../../lib/lambda/handler';
 import { createRuntime } from '../../lib/lambda/runtime';
 import { createFileStore } from '../../lib/store/file';
@@ -173,7 +173,7 @@ export async function runBareConsumer(options: {
   /** per message */
   work?: (value: Buffer | null, partition: number) => void;
   /** per fetched batch, instead of `work` */
-  batchWork?: (messages: KafkaMessage[], partition: number) => void;
+  batchWork?: (messages: ConsumedRecord[], partition: number) => void;
 }): Promise<number> {
   const started = performance.now();
   const consumer = options.kafka.consumer({ groupId: `bench-bare-${randomUUID()}` });
@@ -185,18 +185,18 @@ export async function runBareConsumer(options: {
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
   await consumer.run({
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+    eachBatch: async (batch, { resolveOffset, heartbeat }) => {
       if (options.batchWork) {
-        options.batchWork(batch.messages, batch.partition);
-        resolveOffset(batch.lastOffset());
+        options.batchWork(batch.records, batch.partition);
+        resolveOffset(batch.lastOffset);
       } else {
-        for (const message of batch.messages) {
+        for (const message of batch.records) {
           options.work?.(message.value, batch.partition);
           resolveOffset(message.offset);
         }
       }
       await heartbeat();
-      processed += batch.messages.length;
+      processed += batch.records.length;
       if (processed >= options.count) finish();
     },
   });

@@ -22,10 +22,19 @@ export interface KafkaAdmin {
     controller: number | null;
     brokers: Array<{ nodeId: number; host: string; port: number }>;
   }>;
+  /** Every topic's name, internal ones (`__consumer_offsets`, ...) included, in the broker's order. */
+  listTopics(): Promise<string[]>;
   /** Partition ids of a topic, ascending. */
   partitions(topic: string): Promise<number[]>;
+  /** Leader and replicas of each partition of `topics`, in the broker's order. */
+  topicMetadata(topics: string[]): Promise<TopicMetadata[]>;
   /** Low and high watermark per partition. */
   watermarks(topic: string): Promise<Map<number, { low: number; high: number }>>;
+  /**
+   * Per partition, the offset of the first record with a timestamp at or after `timestampMs`,
+   * or the log end offset when there is none (ListOffsets by timestamp).
+   */
+  offsetsForTimestamp(topic: string, timestampMs: number): Promise<Map<number, number>>;
   /** Committed offset (next to read) per partition of `topic` for a group; null when none. */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
   /**
@@ -38,6 +47,11 @@ export interface KafkaAdmin {
   /** A consumer group's state (`Empty`, `Stable`, `PreparingRebalance`, `Dead`, ...) and member count. */
   describeGroup(groupId: string): Promise<{ state: string; members: number }>;
   disconnect(): Promise<void>;
+}
+
+export interface TopicMetadata {
+  topic: string;
+  partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>;
 }
 
 export function wrapAdmin(admin: Admin): KafkaAdmin {
@@ -69,6 +83,28 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
         controller: cluster.controller,
         brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       };
+    },
+    async listTopics() {
+      await connected.get();
+      return admin.listTopics();
+    },
+    async topicMetadata(topics) {
+      await connected.get();
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      return metadata.topics.map((t) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      }));
+    },
+    async offsetsForTimestamp(topic, timestampMs) {
+      await connected.get();
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+      return new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
     },
     async partitions(topic) {
       await connected.get();

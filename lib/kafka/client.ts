@@ -1,9 +1,10 @@
-import { type Consumer, type ConsumerConfig, Kafka } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { createLogger, type Logger } from '../core/log';
 import { type KafkaAdmin, wrapAdmin } from './admin';
 import { defaultKafkaAuthDeps, type KafkaAuthDeps, resolveSasl } from './auth';
 import { registerCompressionCodecs } from './codecs';
 import { type KafkaConfig, validateKafkaConfig } from './config';
+import { createConsumer, type KafkaConsumer, type KafkaConsumerOptions } from './consumer';
 import { KAFKAJS_LEVELS, kafkajsLogCreator } from './logger';
 import {
   createProducer,
@@ -14,8 +15,10 @@ import {
 } from './producer';
 
 /**
- * Sluice's view of Kafka: the few operations the framework needs, so kafkajs (in maintenance
- * mode since 2023) can be replaced behind it. Consumers are still kafkajs-shaped (`KafkaConsumer`).
+ * Sluice's view of Kafka: the few operations the framework and its tools need, in Sluice's own
+ * types, so kafkajs (unmaintained since 2023) can be replaced behind it. Only `lib/kafka/`
+ * imports kafkajs (test/unit/architecture.test.ts holds it): a second client is a new
+ * implementation of this interface (client, admin, producer, consumer, errors), nothing above.
  */
 export interface KafkaClient {
   readonly brokers: readonly string[];
@@ -26,12 +29,12 @@ export interface KafkaClient {
   consumer(options: KafkaConsumerOptions): KafkaConsumer;
   /** Disconnects every admin, producer and consumer made by this client. */
   close(): Promise<void>;
-  /** The underlying kafkajs instance, for what this interface does not cover yet. */
+  /**
+   * The underlying kafkajs instance, for benchmarks and tests that measure or fake the client
+   * itself. Never used by lib/ or tools/ (test/unit/architecture.test.ts holds it).
+   */
   readonly kafkajs: Kafka;
 }
-
-export type KafkaConsumer = Consumer;
-export type KafkaConsumerOptions = ConsumerConfig;
 
 export interface KafkaClientDeps {
   /** Where kafkajs's log lines go (default: Sluice's JSON logger on stdout). */
@@ -86,7 +89,7 @@ export async function createKafka(config: KafkaConfig, deps: KafkaClientDeps = {
     admin: () => track(wrapAdmin(kafka.admin())),
     producer: (options) => track(createProducer(kafka, options)),
     transactionalProducer: (options) => track(createTransactionalProducer(kafka, options)),
-    consumer: (options) => track(kafka.consumer({ readUncommitted: false, ...options })),
+    consumer: (options) => track(createConsumer(kafka, options)),
     async close() {
       const all = [...closers];
       closers.clear();

@@ -1,12 +1,6 @@
-export type { KafkaAdmin } from './admin';
+export type { KafkaAdmin, TopicMetadata } from './admin';
 export { type KafkaAuthDeps, resolveSasl } from './auth';
-export {
-  createKafka,
-  type KafkaClient,
-  type KafkaClientDeps,
-  type KafkaConsumer,
-  type KafkaConsumerOptions,
-} from './client';
+export { createKafka, type KafkaClient, type KafkaClientDeps } from './client';
 export {
   KAFKA_COMPRESSIONS,
   type KafkaCompression,
@@ -21,12 +15,20 @@ export {
   kafkaConfigFromEnv,
   validateKafkaConfig,
 } from './config';
+export type {
+  BatchControl,
+  ConsumedBatch,
+  ConsumedRecord,
+  ConsumerEvents,
+  ConsumerRunOptions,
+  KafkaConsumer,
+  KafkaConsumerOptions,
+} from './consumer';
+export { classifyKafkaError, isProducerFenced, type KafkaErrorClass } from './errors';
 export type { KafkaMessage, ProducedBatch, TopicMessages, TransactionOffsets } from './messages';
-export {
-  isProducerFenced,
-  type KafkaProducer,
-  type KafkaTransaction,
-  kafkaErrorType,
-  type TransactionalProducer,
-  type TransactionalProducerOptions,
+export type {
+  KafkaProducer,
+  KafkaTransaction,
+  TransactionalProducer,
+  TransactionalProducerOptions,
 } from './producer';

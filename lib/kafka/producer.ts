@@ -7,6 +7,7 @@ import {
   type Transaction,
 } from 'kafkajs';
 import { toKafkajsCompression } from './codecs';
+import { classifyKafkaError } from './errors';
 import { lazy } from './lazy';
 import {
   type ProducedBatch,
@@ -77,28 +78,6 @@ const TRANSACTIONAL_RETRIES = 9;
  * retries from 20 ms keep about the same total budget as five from 300 ms.
  */
 const TRANSACTIONAL_INITIAL_RETRY_MS = 20;
-
-/**
- * The Kafka protocol error type of a kafkajs error (`CONCURRENT_TRANSACTIONS`,
- * `INVALID_PRODUCER_EPOCH`, ...), looking through `cause`/`originalError` wrappers.
- */
-export function kafkaErrorType(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const { type, message } = e as { type?: unknown; message?: unknown };
-    // kafkajs 2.2.4 predates PRODUCER_FENCED (code 90, KIP-588) and reports it as an unknown code.
-    if (type === 'KAFKAJS_UNKNOWN_ERROR_CODE' && /\bcode 90\b/.test(String(message)))
-      return 'PRODUCER_FENCED';
-    if (typeof type === 'string') return type;
-    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
-  }
-  return undefined;
-}
-
-/** True when a newer producer with the same transactional id took over: this one must stop. */
-export function isProducerFenced(error: unknown): boolean {
-  const type = kafkaErrorType(error);
-  return type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED';
-}
 
 export function createProducer(kafka: Kafka, options: { idempotent?: boolean } = {}): KafkaProducer {
   const producer = kafka.producer({
@@ -185,7 +164,7 @@ function wrapTransaction(tx: Transaction): KafkaTransaction {
         try {
           return await tx.sendOffsets(toKafkajsOffsets(offsets));
         } catch (error) {
-          if (kafkaErrorType(error) !== 'CONCURRENT_TRANSACTIONS' || attempt >= CONCURRENT_TXN_MAX_ATTEMPTS)
+          if (!classifyKafkaError(error).concurrentTransactions || attempt >= CONCURRENT_TXN_MAX_ATTEMPTS)
             throw error;
           const backoff = Math.min(
             CONCURRENT_TXN_FIRST_BACKOFF_MS * 2 ** (attempt - 1),

@@ -23,14 +23,16 @@ export async function readCommitted(
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        seen.push({
-          partition,
-          offset: Number(message.offset),
-          key: message.key?.toString('utf8') ?? null,
-          value: message.value?.toString('utf8') ?? '',
-        });
-        last = Date.now();
+      eachBatch: async ({ partition, records }) => {
+        for (const message of records) {
+          seen.push({
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            value: message.value?.toString('utf8') ?? '',
+          });
+          last = Date.now();
+        }
       },
     });
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);

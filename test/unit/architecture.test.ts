@@ -61,6 +61,14 @@ it('only lib/kafka imports kafkajs', () => {
   expect(importers).toEqual([]);
 });
 
+it('nothing outside lib/kafka reaches through the adapter to the raw client (`.kafkajs`)', () => {
+  const users = ['lib', 'tools', 'functions']
+    .flatMap(filesUnder)
+    .filter((file) => !file.startsWith('lib/kafka/'))
+    .filter((file) => /\.kafkajs\b/.test(readFileSync(join(ROOT, file), 'utf8')));
+  expect(users).toEqual([]);
+});
+
 it('user functions import the shipping code only', () => {
   const violations = filesUnder('functions').flatMap((file) =>
     importsOf(file)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EachBatchPayload } from 'kafkajs';
-import type { KafkaClient, KafkaConsumer } from '../../lib/kafka/client';
+import type { KafkaClient } from '../../lib/kafka/client';
+import type { KafkaConsumer } from '../../lib/kafka/consumer';
 
 /** A record as read from Kafka, bytes untouched. */
 export interface ReadRecord {
@@ -69,32 +69,31 @@ export async function startTopicReader(kafka: KafkaClient, options: ReaderOption
   const finished = new Promise<void>((resolve) => {
     resolveFinished = resolve;
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => resolveJoined());
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    if (payload.topic !== options.topic) return;
-    const next = Number(payload.lastOffset) + 1;
-    if (next > (positions.get(payload.partition) ?? 0)) positions.set(payload.partition, next);
+  consumer.on('join', () => resolveJoined());
+  consumer.on('batchEnd', (event) => {
+    if (event.topic !== options.topic) return;
+    const next = event.lastOffset + 1;
+    if (next > (positions.get(event.partition) ?? 0)) positions.set(event.partition, next);
   });
 
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? false });
   await consumer.run({
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-      for (const message of batch.messages) {
-        if (stopping || !isRunning() || isStale()) return;
+    autoResolve: false,
+    eachBatch: async (batch, { resolveOffset, heartbeat, isActive }) => {
+      for (const message of batch.records) {
+        if (stopping || !isActive()) return;
         const record: ReadRecord = {
           topic: batch.topic,
           partition: batch.partition,
-          offset: Number(message.offset),
-          timestamp: Number(message.timestamp),
-          key: message.key ?? null,
-          value: message.value ?? null,
-          headers: Object.entries(message.headers ?? {}).flatMap(([key, value]) =>
-            (Array.isArray(value) ? value : [value])
-              .filter((v) => v !== undefined)
-              .map((v): [string, Buffer] => [key, Buffer.isBuffer(v) ? v : Buffer.from(String(v))]),
-          ),
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: message.headers.map(([key, v]): [string, Buffer] => [
+            key,
+            Buffer.isBuffer(v) ? v : Buffer.from(String(v)),
+          ]),
         };
         const more = options.onRecord(record);
         resolveOffset(message.offset);
@@ -123,10 +122,9 @@ export async function startTopicReader(kafka: KafkaClient, options: ReaderOption
       stopping = true;
       await consumer.disconnect();
       if (generated) {
-        const admin = kafka.kafkajs.admin();
+        const admin = kafka.admin();
         await admin
-          .connect()
-          .then(() => admin.deleteGroups([groupId]))
+          .deleteGroups([groupId])
           .catch(() => {})
           .finally(() => admin.disconnect());
       }
@@ -136,16 +134,14 @@ export async function startTopicReader(kafka: KafkaClient, options: ReaderOption
 
 /** Fails with what to do when a topic does not exist (kafkajs would retry for a while first). */
 export async function assertTopicExists(kafka: KafkaClient, topic: string): Promise<number[]> {
-  const admin = kafka.kafkajs.admin();
-  await admin.connect();
+  const admin = kafka.admin();
   try {
     if (!(await admin.listTopics()).includes(topic)) {
       throw new Error(
         `topic "${topic}" does not exist: create it with \`sluice topics create ${topic} --partitions N\``,
       );
     }
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return (topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+    return await admin.partitions(topic);
   } finally {
     await admin.disconnect();
   }

@@ -1,5 +1,5 @@
 /**
- * Feeds one trigger's partition workers from a kafkajs group consumer.
+ * Feeds one trigger's partition workers from a group consumer (kafkajs behind lib/kafka).
  *
  * Why `eachBatch` only hands records over: kafkajs fetches all of a broker's partitions in one
  * request and waits until every batch of that fetch is processed before fetching again, so a slow
@@ -17,11 +17,11 @@
  * committed if the group still allows it; the rest is redelivered to the new owner). kafkajs
  * re-fetches kept partitions from the committed offset; workers ignore what they already have.
  */
-import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { messageOf } from '../../lib/core/errors';
 import type { Logger } from '../../lib/core/log';
 import type { KafkaClient } from '../../lib/kafka/client';
-import { fromKafkaMessage } from './kafka-record';
+import type { BatchControl, ConsumedBatch } from '../../lib/kafka/consumer';
+import { fromConsumedRecord } from './kafka-record';
 import type { PartitionWorker } from './partition-worker';
 import type { StartingPosition } from './settings';
 import { startOffsets } from './starting-position';
@@ -99,7 +99,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     );
   });
 
-  const consumer: Consumer = kafka.consumer({
+  const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: tuning.maxBytesPerPartition,
@@ -122,9 +122,9 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   });
 
   const io = (partition: number): PartitionIo => ({
-    commit: (offset) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]),
-    pause: () => consumer.pause([{ topic, partitions: [partition] }]),
-    resume: () => consumer.resume([{ topic, partitions: [partition] }]),
+    commit: (offset) => consumer.commit([{ topic, partition, offset }]),
+    pause: () => consumer.pause(topic, [partition]),
+    resume: () => consumer.resume(topic, [partition]),
   });
 
   function workerFor(partition: number): PartitionWorker {
@@ -136,8 +136,8 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     return worker;
   }
 
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    const assigned = new Set(event.payload.memberAssignment[topic] ?? []);
+  consumer.on('join', (event) => {
+    const assigned = new Set(event.assignment[topic] ?? []);
     for (const [partition, worker] of workers) {
       if (!assigned.has(partition)) {
         workers.delete(partition);
@@ -147,42 +147,37 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     }
     for (const partition of assigned) {
       // A consumer restarted after a crash has forgotten its pauses: a full buffer stays bounded.
-      if (workerFor(partition).snapshot().paused) consumer.pause([{ topic, partitions: [partition] }]);
+      if (workerFor(partition).snapshot().paused) consumer.pause(topic, [partition]);
       const start = starts.get(partition);
       // Applied by kafkajs before its next fetch (autoCommit off: only the fetch position moves).
-      if (start !== undefined) consumer.seek({ topic, partition, offset: String(start) });
+      if (start !== undefined) consumer.seek({ topic, partition, offset: start });
     }
     log.debug('joined consumer group', { groupId, topic, partitions: [...assigned] });
     joined();
   });
-  consumer.on(consumer.events.CRASH, (event) => {
-    if (event.payload.restart) {
+  consumer.on('crash', (event) => {
+    if (event.restart) {
       log.warn('Kafka consumer crashed; kafkajs restarts it', {
         groupId,
-        error: String(event.payload.error),
+        error: String(event.error),
       });
       return;
     }
-    log.error('Kafka consumer crashed for good', { groupId, error: String(event.payload.error) });
-    settle.reject(event.payload.error);
+    log.error('Kafka consumer crashed for good', { groupId, error: String(event.error) });
+    settle.reject(event.error);
   });
 
-  async function eachBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+  async function eachBatch(batch: ConsumedBatch, { resolveOffset }: BatchControl): Promise<void> {
     if (stopped || batch.topic !== topic) return;
-    const records = batch.messages.map((message) => fromKafkaMessage(topic, batch.partition, message));
-    workerFor(batch.partition).push(records, Number(batch.lastOffset()) + 1, Number(batch.highWatermark));
-    resolveOffset(batch.lastOffset());
+    const records = batch.records.map((record) => fromConsumedRecord(topic, batch.partition, record));
+    workerFor(batch.partition).push(records, batch.lastOffset + 1, batch.highWatermark);
+    resolveOffset(batch.lastOffset);
   }
 
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: options.startingPosition !== 'LATEST' });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch,
-    });
+    await consumer.run({ autoCommit: false, autoResolve: false, eachBatch });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       firstJoin,

@@ -26,16 +26,8 @@ export async function startOffsets(
     const missing = partitions.filter((p) => (committed.get(p) ?? null) === null);
     if (missing.length === 0) return new Map();
     if (input.position === 'AT_TIMESTAMP') {
-      const raw = kafka.kafkajs.admin();
-      await raw.connect();
-      try {
-        const offsets = await raw.fetchTopicOffsetsByTimestamp(input.topic, input.timestampMs ?? 0);
-        return new Map(
-          offsets.filter((o) => missing.includes(o.partition)).map((o) => [o.partition, Number(o.offset)]),
-        );
-      } finally {
-        await raw.disconnect();
-      }
+      const offsets = await admin.offsetsForTimestamp(input.topic, input.timestampMs ?? 0);
+      return new Map([...offsets].filter(([partition]) => missing.includes(partition)));
     }
     const watermarks = await admin.watermarks(input.topic);
     return new Map(

@@ -117,10 +117,11 @@ describe('produce and consume', () => {
       },
     );
     expect(all.stdout).toBe('aborted\none\ntwo\n');
-    await kafka.kafkajs
-      .admin()
+    const admin = kafka.admin();
+    await admin
       .deleteGroups([group])
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => admin.disconnect());
   });
 
   it('stops on Ctrl-C and reports what it printed', async () => {

@@ -305,12 +305,14 @@ async function startReader(topic: string, received: Received[]) {
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      received.push({
-        partition,
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? null,
-      });
+    eachBatch: async ({ partition, records }) => {
+      for (const message of records) {
+        received.push({
+          partition,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+        });
+      }
     },
   });
   return consumer;

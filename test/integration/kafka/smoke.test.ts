@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
 import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
-import { isProducerFenced } from '../../../lib/kafka/producer';
+import { isProducerFenced } from '../../../lib/kafka/errors';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
 import { waitFor } from '../helpers/wait-for';
@@ -56,13 +56,15 @@ async function consumeUntil(
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        received.push({
-          partition,
-          offset: Number(message.offset),
-          key: message.key?.toString() ?? null,
-          value: message.value?.toString() ?? null,
-        });
+      eachBatch: async ({ partition, records }) => {
+        for (const message of records) {
+          received.push({
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? null,
+          });
+        }
       },
     });
     await waitFor(() => done(received), { message: `consumer of ${topic} did not get the expected records` });

@@ -152,12 +152,14 @@ export async function readTopic(kafka: KafkaClient, topic: string, count: number
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      messages.push({
-        key: message.key?.toString() ?? null,
-        value: message.value?.toString() ?? '',
-        partition,
-      });
+    eachBatch: async ({ partition, records }) => {
+      for (const message of records) {
+        messages.push({
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+          partition,
+        });
+      }
     },
   });
   try {

@@ -123,17 +123,16 @@ export function requireTopic(positional: string | undefined, option: string | un
 }
 
 async function listTopics(kafka: KafkaClient, all: boolean): Promise<TopicRow[]> {
-  const admin = kafka.kafkajs.admin();
-  await admin.connect();
+  const admin = kafka.admin();
   try {
     const names = (await admin.listTopics()).filter((t) => all || !INTERNAL.test(t)).sort();
     if (names.length === 0) return [];
-    const { topics } = await admin.fetchTopicMetadata({ topics: names });
+    const topics = await admin.topicMetadata(names);
     const rows = await Promise.all(
       topics.map(async (t) => {
-        const offsets = await admin.fetchTopicOffsets(t.name);
-        const records = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-        return { topic: t.name, partitions: t.partitions.length, records };
+        const marks = await admin.watermarks(t.topic);
+        const records = [...marks.values()].reduce((sum, p) => sum + p.high - p.low, 0);
+        return { topic: t.topic, partitions: t.partitions.length, records };
       }),
     );
     return rows.sort((a, b) => a.topic.localeCompare(b.topic));
@@ -143,27 +142,19 @@ async function listTopics(kafka: KafkaClient, all: boolean): Promise<TopicRow[]>
 }
 
 async function describeTopic(kafka: KafkaClient, topic: string): Promise<PartitionRow[]> {
-  const admin = kafka.kafkajs.admin();
-  await admin.connect();
+  const admin = kafka.admin();
   try {
     if (!(await admin.listTopics()).includes(topic)) {
       throw new Error(
         `topic "${topic}" does not exist: create it with \`sluice topics create ${topic} --partitions N\``,
       );
     }
-    const [{ topics }, offsets] = await Promise.all([
-      admin.fetchTopicMetadata({ topics: [topic] }),
-      admin.fetchTopicOffsets(topic),
-    ]);
-    const byPartition = new Map(offsets.map((o) => [o.partition, o]));
+    const [topics, marks] = await Promise.all([admin.topicMetadata([topic]), admin.watermarks(topic)]);
     return (topics[0]?.partitions ?? [])
       .map((p) => ({
-        partition: p.partitionId,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-        start: Number(byPartition.get(p.partitionId)?.low ?? 0),
-        end: Number(byPartition.get(p.partitionId)?.high ?? 0),
+        ...p,
+        start: marks.get(p.partition)?.low ?? 0,
+        end: marks.get(p.partition)?.high ?? 0,
       }))
       .sort((a, b) => a.partition - b.partition);
   } finally {

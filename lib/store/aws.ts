@@ -191,7 +191,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
   }
 
   /** The task as of `expectedVersion`: the caller's base on the warm path, else read from the item. */
-  async function baseOf(request: CommitRequest, pk: string, cost: StoreCost): Promise<KnownTask> {
+  async function baseOf(request: CommitRequest, cost: StoreCost): Promise<KnownTask> {
     const remembered = fromBase(request.base);
     if (request.expectedVersion === 0) {
       return {
@@ -202,8 +202,8 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       };
     }
     if (remembered?.version === request.expectedVersion) return remembered;
-    // A commit on a version this instance did not load or commit (a caller that kept its own
-    // state across store instances, the scheduled flush): learn where the state lives from the
+    // A commit without the base of its version (a caller that does not keep it, a batch beside
+    // another on one warm entry, the scheduled flush): learn where the state lives from the
     // item alone; the objects are read only if this commit compacts.
     const item = await readItem(request.task, cost);
     if (item?.version !== request.expectedVersion) {
@@ -230,7 +230,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
 
   async function commitWith(request: CommitRequest, cost: StoreCost): Promise<AwsCommitResult> {
     const pk = keyOf(request.task);
-    const base = await baseOf(request, pk, cost);
+    const base = await baseOf(request, cost);
     const version = request.expectedVersion + 1;
     const commitId = randomBytes(8).toString('hex');
     const stateWrite = await layout

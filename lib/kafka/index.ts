@@ -18,7 +18,7 @@ export {
   type KafkaConfig,
   type KafkaLogLevel,
   type KafkaSaslConfig,
-  kafkaConfigFromEnv,
+  kafkaConfigOf,
   validateKafkaConfig,
 } from './config';
 export type { KafkaMessage, ProducedBatch, TopicMessages, TransactionOffsets } from './messages';

@@ -1,28 +1,28 @@
-import { createLogger, type Logger } from '../core/log';
+import type { KafkaConfig } from '../core/config';
+import { type Logger, silentLogger } from '../core/log';
 import { createKafka, type KafkaClient } from '../kafka/client';
-import { kafkaConfigFromEnv } from '../kafka/config';
+import { kafkaConfigOf } from '../kafka/config';
 import { createKafkaPublisher } from './kafka-publisher';
 import type { Publishers } from './publisher';
 
 /**
- * The Kafka publisher of a deployed or emulated handler, from the environment (see
- * `kafkaConfigFromEnv`: SLUICE_KAFKA_BROKERS, SLUICE_KAFKA_SASL_MECHANISM, ...).
+ * The Kafka publisher of a deployed or emulated handler, from the configuration's Kafka
+ * settings (`SluiceConfig.kafka`: SLUICE_KAFKA_BROKERS, SLUICE_KAFKA_SASL_MECHANISM, ...),
+ * validated with the rest of the configuration at cold start.
  *
  * Nothing connects before the first Kafka output: a function without a Kafka sink needs no
- * broker and no SLUICE_KAFKA_BROKERS. When Kafka settings are present they are validated at once
- * (cold start) when SLUICE_KAFKA_BROKERS is set, so a typo fails before anything is committed.
+ * broker and no SLUICE_KAFKA_BROKERS; with a Kafka sink and no brokers, the first output fails
+ * with a ConfigError naming SLUICE_KAFKA_BROKERS.
+ *
+ * @example
+ * const publishers = kafkaPublishers(config.kafka, { log });
  */
-export async function kafkaPublishersFromEnv(
-  env: NodeJS.ProcessEnv,
-  deps: { log?: Logger } = {},
-): Promise<Publishers> {
-  const log = deps.log ?? createLogger({ level: env.SLUICE_LOG_LEVEL, base: { component: 'kafka' } });
-  if (env.SLUICE_KAFKA_BROKERS) kafkaConfigFromEnv(env);
+export function kafkaPublishers(kafka: KafkaConfig | undefined, deps: { log?: Logger } = {}): Publishers {
+  const log = deps.log ?? silentLogger;
   let client: Promise<KafkaClient> | undefined;
   const publisher = createKafkaPublisher({
-    // kafkaConfigFromEnv throws a ConfigError naming SLUICE_KAFKA_BROKERS when it is missing.
     kafka: () => {
-      client = createKafka(kafkaConfigFromEnv(env), { logger: log });
+      client = createKafka(kafkaConfigOf({ kafka }), { logger: log });
       return client;
     },
     log,

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../../lib/core/config';
 import { ConfigError } from '../../../lib/core/errors';
-import { storeFromEnv } from '../../../lib/store/from-env';
+import { storeFromConfig } from '../../../lib/store/from-config';
 
-describe('storeFromEnv', () => {
+const storeOf = (env: Record<string, string>) => {
+  const config = configFromEnv(env);
+  return storeFromConfig(config.store, config.namespace);
+};
+
+describe('storeFromConfig', () => {
   it('defaults to the file store off Lambda', async () => {
-    expect((await storeFromEnv({})).kind).toBe('file');
-    expect((await storeFromEnv({ SLUICE_STORE: 'memory' })).kind).toBe('memory');
+    expect((await storeOf({})).kind).toBe('file');
+    expect((await storeOf({ SLUICE_STORE: 'memory' })).kind).toBe('memory');
+  });
+
+  it('builds the aws store from SLUICE_TABLE and SLUICE_BUCKET', async () => {
+    const store = await storeOf({ SLUICE_STORE: 'aws', SLUICE_TABLE: 't', SLUICE_BUCKET: 'b' });
+    expect(store.kind).toBe('aws');
+    await store.close();
   });
 
   it.each([
@@ -13,9 +25,8 @@ describe('storeFromEnv', () => {
     [{ SLUICE_STORE: 'file', SLUICE_STORE_DIR: '' }, /SLUICE_STORE_DIR is set but empty/],
     [{ AWS_LAMBDA_FUNCTION_NAME: 'f', SLUICE_STORE: 'file' }, /would lose checkpoints with the instance/],
     [{ AWS_LAMBDA_FUNCTION_NAME: 'f' }, /SLUICE_TABLE/],
-  ])('rejects %j with a clear message', async (env, message) => {
-    const result = storeFromEnv(env);
-    await expect(result).rejects.toBeInstanceOf(ConfigError);
-    await expect(result).rejects.toThrow(message);
+  ])('rejects %j with a clear message', (env, message) => {
+    expect(() => configFromEnv(env)).toThrow(ConfigError);
+    expect(() => configFromEnv(env)).toThrow(message);
   });
 });

@@ -12,7 +12,7 @@ import { ConfigError } from './errors';
  */
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,95}$/;
 
-/** Off Lambda, without SLUICE_NAMESPACE (tests, `sluice invoke`). */
+/** Off Lambda, without SLUICE_NAMESPACE (tests, `sluice invoke`); lib/core/config.ts reads it. */
 export const LOCAL_NAMESPACE = 'local';
 
 export function validateNamespace(namespace: string, setting = 'SLUICE_NAMESPACE'): string {
@@ -23,25 +23,6 @@ export function validateNamespace(namespace: string, setting = 'SLUICE_NAMESPACE
     );
   }
   return namespace;
-}
-
-/**
- * SLUICE_NAMESPACE; the serverless plugin sets it to `<service>-<stage>`. On Lambda it is
- * required: a silent default would let two deployments collide. Elsewhere it defaults to
- * `local`.
- */
-export function namespaceFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const value = env.SLUICE_NAMESPACE;
-  if (value === undefined || value === '') {
-    if (env.AWS_LAMBDA_FUNCTION_NAME !== undefined) {
-      throw new ConfigError(
-        'SLUICE_NAMESPACE is not set: the sluice serverless plugin sets it to <service>-<stage>; without the ' +
-          'plugin, set it in the function environment to a name unique to this deployment on the cluster',
-      );
-    }
-    return LOCAL_NAMESPACE;
-  }
-  return validateNamespace(value);
 }
 
 /** The namespace `sluice dev` uses for a serverless.yml: never the deployed stage's own. */

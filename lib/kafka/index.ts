@@ -12,7 +12,7 @@ export {
   type KafkaConfig,
   type KafkaLogLevel,
   type KafkaSaslConfig,
-  kafkaConfigFromEnv,
+  kafkaConfigOf,
   validateKafkaConfig,
 } from './config';
 export type {

@@ -1,8 +1,9 @@
 import type { FunctionConfig } from '../checkpoint/definition';
+import { configFromEnv } from '../core/config';
 import type { AnySink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
 import { createHandler, type KafkaHandler } from './handler';
-import { runtimeFromEnv } from './runtime';
+import { runtimeFromConfig } from './runtime';
 import { validateDefinition } from './validate';
 
 /**
@@ -35,7 +36,7 @@ export function defineFunction<
 >(config: FunctionConfig<K, V, S, Sinks>): KafkaHandler {
   // Generic parameters only type the user's code; validation works on the erased shape.
   const definition = validateDefinition(config as unknown as Parameters<typeof validateDefinition>[0]);
-  return createHandler(definition, () => runtimeFromEnv(), {
-    reportBatchItemFailures: process.env.SLUICE_REPORT_BATCH_ITEM_FAILURES === 'true',
-  });
+  // The handler builds its runtime once, at cold start: the configuration is read from the
+  // function's environment (Lambda's interface) and validated there, then passed down typed.
+  return createHandler(definition, () => runtimeFromConfig(configFromEnv(process.env)));
 }

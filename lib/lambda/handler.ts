@@ -41,7 +41,7 @@ export interface HandlerOptions {
    * Report failed partitions instead of failing the invocation. Only safe when the event
    * source mapping has ReportBatchItemFailures on (otherwise Lambda would treat the response
    * as success and skip the failed records): set SLUICE_REPORT_BATCH_ITEM_FAILURES=true
-   * together with it.
+   * together with it. Default: the runtime's (its configuration's) setting.
    */
   reportBatchItemFailures?: boolean;
 }
@@ -90,7 +90,7 @@ export function createHandler(
       runtime = undefined;
       throw error;
     });
-    const { coordinator, log } = await runtime;
+    const { coordinator, log, reportBatchItemFailures } = await runtime;
     if (isScheduledFlush(event)) return coordinator.flushIdle(definition);
     // Throws only when the event has no records object to split: then nothing can run.
     const { partitions } = decodeEventPartitions(event);
@@ -128,7 +128,8 @@ export function createHandler(
     const error = new BatchFailedError(definition.name, failures);
     // A partition whose first offset the event does not tell cannot be reported: fail the
     // invocation (the others are committed already, and Lambda's retry skips them).
-    if (!options.reportBatchItemFailures || failures.some((f) => f.offset === undefined)) throw error;
+    const report = options.reportBatchItemFailures ?? reportBatchItemFailures;
+    if (!report || failures.some((f) => f.offset === undefined)) throw error;
     log.error(error.message, { code: error.code });
     // A failed batch committed nothing past its first record (or everything, if only publishing
     // failed; then the redelivered records are skipped), so redeliver from its first record.

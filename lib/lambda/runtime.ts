@@ -1,10 +1,11 @@
 import { type Coordinator, createCoordinator } from '../checkpoint/coordinator';
+import type { SluiceConfig } from '../core/config';
 import { type FaultInjector, noFaults } from '../core/faults';
 import { createLogger, type Logger } from '../core/log';
-import { LOCAL_NAMESPACE, namespaceFromEnv, validateNamespace } from '../core/namespace';
+import { LOCAL_NAMESPACE, validateNamespace } from '../core/namespace';
 import { createLogPublisher } from '../sink/log-publisher';
 import type { Publishers } from '../sink/publisher';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromConfig } from '../store/from-config';
 import type { Store } from '../store/store';
 
 /** Everything a handler needs besides the definition; built once per process (cold start). */
@@ -15,6 +16,8 @@ export interface Runtime {
   publishers: Publishers;
   coordinator: Coordinator;
   log: Logger;
+  /** Answer with partial batch responses (SLUICE_REPORT_BATCH_ITEM_FAILURES); default false. */
+  reportBatchItemFailures: boolean;
   close(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ export interface RuntimeDeps {
   faults?: FaultInjector;
   /** default `local` */
   namespace?: string;
+  /** default false */
+  reportBatchItemFailures?: boolean;
 }
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
@@ -46,6 +51,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     publishers,
     coordinator,
     log,
+    reportBatchItemFailures: deps.reportBatchItemFailures ?? false,
     async close() {
       await Promise.all(Object.values(publishers).map((p) => p.close()));
       await deps.store.close();
@@ -53,13 +59,22 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   };
 }
 
-/** The runtime of a deployed or emulated handler: store, publishers and namespace from the environment. */
-export async function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
-  const namespace = namespaceFromEnv(env);
-  const { kafkaPublishersFromEnv } = await import('../sink/kafka-from-env');
+/**
+ * The runtime of a deployed or emulated handler: store, publishers, namespace and log level from
+ * the typed configuration (`configFromEnv`, built once per cold start).
+ *
+ * @example
+ * const runtime = await runtimeFromConfig(configFromEnv(process.env));
+ */
+export async function runtimeFromConfig(config: SluiceConfig): Promise<Runtime> {
+  const { kafkaPublishers } = await import('../sink/kafka-from-config');
   return createRuntime({
-    namespace,
-    store: await storeFromEnv(env),
-    publishers: await kafkaPublishersFromEnv(env),
+    namespace: config.namespace,
+    store: await storeFromConfig(config.store, config.namespace),
+    publishers: kafkaPublishers(config.kafka, {
+      log: createLogger({ level: config.logLevel, base: { component: 'kafka' } }),
+    }),
+    log: createLogger({ level: config.logLevel }),
+    reportBatchItemFailures: config.reportBatchItemFailures,
   });
 }

@@ -74,7 +74,7 @@ export interface KafkaPublisher extends OutboxPublisher {
  * OffsetFetch for the marker. An outbox this process knows is published costs nothing.
  *
  * @example
- * const kafka = await createKafka(kafkaConfigFromEnv());
+ * const kafka = await createKafka(kafkaConfigOf(config));
  * const publisher = createKafkaPublisher({ kafka, log });
  * const runtime = createRuntime({ store, publishers: { kafka: publisher } });
  */

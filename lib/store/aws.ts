@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, StoreBase } from '../core/checkpoint';
-import { CheckpointConflictError, ConfigError } from '../core/errors';
-import { namespaceFromEnv } from '../core/namespace';
+import { CheckpointConflictError } from '../core/errors';
 import { parseTaskKey, type TaskId, taskKey, taskName } from '../core/task';
-import { createAwsClients, type Env } from './aws-clients';
+import { createAwsClients } from './aws-clients';
 import { attemptsOf, errorName, toStoreError } from './aws-errors';
 import { type Attributes, type CheckpointItem, checkpointOf, fromAttributes, toAttributes } from './aws-item';
 import { createStateObjects, MissingObjectError } from './aws-objects';
@@ -428,30 +427,6 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     if (outboxKey) keys.push(outboxKey);
     return keys;
   }
-}
-
-/**
- * The store configured by the environment Lambda functions get from serverless.yml:
- * `SLUICE_TABLE` and `SLUICE_BUCKET`. Endpoints, region and credentials always come from
- * `process.env`'s standard AWS variables, which the SDK reads by itself.
- *
- * @example
- * const store = awsStoreFromEnv(process.env);
- */
-export function awsStoreFromEnv(env: Env = process.env, overrides: Partial<AwsStoreOptions> = {}): AwsStore {
-  const table = overrides.table ?? env.SLUICE_TABLE;
-  const bucket = overrides.bucket ?? env.SLUICE_BUCKET;
-  if (!table) {
-    throw new ConfigError(
-      'SLUICE_TABLE is not set: set it to the DynamoDB table holding checkpoints (serverless.yml sets it from the stack), or pass table to createAwsStore',
-    );
-  }
-  if (!bucket) {
-    throw new ConfigError(
-      'SLUICE_BUCKET is not set: set it to the S3 bucket holding large state (serverless.yml sets it from the stack), or pass bucket to createAwsStore',
-    );
-  }
-  return createAwsStore({ namespace: namespaceFromEnv(env), ...overrides, table, bucket });
 }
 
 function addCost(into: StoreCost, cost: StoreCost): void {

@@ -15,8 +15,9 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { ensureKcat } from '../../infra/local/kcat';
 import { REPO_ROOT } from '../../infra/local/paths';
 import { stackEndpoints, stackUp } from '../../infra/local/stack';
+import { configFromEnv } from '../../lib/core/config';
 import { createKafka, type KafkaClient } from '../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../lib/kafka/config';
+import { kafkaConfigOf } from '../../lib/kafka/config';
 import { createAwsStore } from '../../lib/store/aws';
 import { createAwsClients } from '../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../lib/store/aws-setup';
@@ -87,7 +88,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   };
   mkdirSync(names.logs, { recursive: true });
   const group = `sluice-${names.fn}`; // the emulator's default consumer group
-  const kafka = await createKafka({ ...kafkaConfigFromEnv(env), clientId: 'chaos-runner' });
+  const kafka = await createKafka({ ...kafkaConfigOf(configFromEnv(env)), clientId: 'chaos-runner' });
   const clients = createAwsClients(env);
   const admin = kafka.admin();
   let child: RunningChild | null = null;

@@ -1,11 +1,18 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stackEndpoints } from '../../infra/local/stack';
+import {
+  type ConfigOverrides,
+  configFromEnv,
+  DEFAULT_STORE_DIR,
+  type KafkaConfig,
+  type SluiceConfig,
+} from '../../lib/core/config';
 import { ConfigError } from '../../lib/core/errors';
 import { createLogger, type Logger } from '../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../lib/kafka/config';
-import { STORE_KINDS, storeFromEnv } from '../../lib/store/from-env';
+import { kafkaConfigOf } from '../../lib/kafka/config';
+import { storeFromConfig } from '../../lib/store/from-config';
 import type { Store } from '../../lib/store/store';
 import type { CliIO } from './io';
 import { commandNamespace } from './namespace';
@@ -27,16 +34,27 @@ export interface GlobalOptions {
 /** What commands get: the terminal, and factories tests can replace. */
 export interface CliContext {
   io: CliIO;
-  /** default `createKafka` */
-  createKafka?: (env: NodeJS.ProcessEnv, log: Logger) => Promise<KafkaClient>;
+  /** default `createKafka` (after checking the brokers answer) */
+  createKafka?: (config: KafkaConfig, log: Logger) => Promise<KafkaClient>;
 }
 
 /** The resolved settings of one command run. */
 export interface CommandEnv {
   io: CliIO;
   options: GlobalOptions;
-  /** io.env with the command-line settings applied (SLUICE_KAFKA_BROKERS, SLUICE_STORE, ...) */
+  /**
+   * The shell's environment, as given: for serverless.yml's `${env:...}`, the AWS SDK's own
+   * variables and the environment of function instances the emulator starts. Flags are never
+   * written into it: they are in `config`.
+   */
   env: NodeJS.ProcessEnv;
+  /**
+   * The typed configuration (lib/core/config.ts) from the flags, then the environment, then the
+   * local stack's address, validated when a command first needs it (so a command can add its
+   * own defaults first). `overrides` are a command's own defaults (e.g. `sluice dev`'s store
+   * names), applied under the flags; built once per distinct call.
+   */
+  config(overrides?: ConfigOverrides): SluiceConfig;
   out: Style;
   err: Style;
   /** serverless.yml, absolute */
@@ -46,7 +64,7 @@ export interface CommandEnv {
   kafka(): Promise<KafkaClient>;
   /** the deployment namespace (--namespace, SLUICE_NAMESPACE, or serverless.yml's local one) */
   namespace(): Promise<string>;
-  /** the store, in the command's namespace */
+  /** the store of `config()`, in the command's namespace */
   store(): Promise<Store>;
   print(text: string): void;
   note(text: string): void;
@@ -72,17 +90,19 @@ export function takeExitCode(io: CliIO): number | undefined {
 export function commandEnv(ctx: CliContext, command: Command, defaults: CommandDefaults = {}): CommandEnv {
   const options = command.optsWithGlobals<GlobalOptions>();
   const io = ctx.io;
+  // A copy: the local AWS credentials (localAwsCredentials) are the one thing written into it.
   const env: NodeJS.ProcessEnv = { ...io.env };
-  env.SLUICE_KAFKA_BROKERS =
-    options['bootstrap.servers'] ??
-    io.env.SLUICE_KAFKA_BROKERS ??
-    stackEndpoints(io.env).SLUICE_KAFKA_BROKERS;
-  if (options.store !== undefined) {
-    if (!(STORE_KINDS as readonly string[]).includes(options.store)) {
-      throw new ConfigError(`--store must be one of ${STORE_KINDS.join(', ')}, got "${options.store}"`);
-    }
-    env.SLUICE_STORE = options.store;
-  }
+  const flags: ConfigOverrides = {
+    SLUICE_KAFKA_BROKERS:
+      options['bootstrap.servers'] !== undefined
+        ? { value: options['bootstrap.servers'], from: '--bootstrap.servers' }
+        : (io.env.SLUICE_KAFKA_BROKERS ?? '') === ''
+          ? { value: stackEndpoints(io.env).SLUICE_KAFKA_BROKERS, from: 'the local stack address' }
+          : undefined,
+  };
+  if (options.store !== undefined) flags.SLUICE_STORE = { value: options.store, from: '--store' };
+  if (options.namespace !== undefined)
+    flags.SLUICE_NAMESPACE = { value: options.namespace, from: '--namespace' };
   const storeDir = options.storeDir ?? env.SLUICE_STORE_DIR;
   if (storeDir === '') {
     // resolve() would turn it into the current directory, scattering checkpoints there.
@@ -90,9 +110,27 @@ export function commandEnv(ctx: CliContext, command: Command, defaults: CommandD
       `${options.storeDir === '' ? '--store-dir' : 'SLUICE_STORE_DIR'} is empty: name a directory, or leave it out (default ${defaults.storeDir ?? DEFAULT_STORE_DIR})`,
     );
   }
-  env.SLUICE_STORE_DIR = resolve(io.cwd, storeDir ?? defaults.storeDir ?? DEFAULT_STORE_DIR);
+  flags.SLUICE_STORE_DIR = {
+    value: resolve(io.cwd, storeDir ?? defaults.storeDir ?? DEFAULT_STORE_DIR),
+    from: options.storeDir !== undefined ? '--store-dir' : 'SLUICE_STORE_DIR',
+  };
+  const configs = new Map<string, SluiceConfig>();
+  const configOf = (overrides: ConfigOverrides = {}): SluiceConfig => {
+    const key = JSON.stringify(overrides);
+    let config = configs.get(key);
+    if (!config) {
+      const merged: ConfigOverrides = { ...overrides };
+      for (const [name, value] of Object.entries(flags)) {
+        if (value !== undefined) merged[name as keyof ConfigOverrides] = value;
+      }
+      config = configFromEnv(io.env, merged);
+      configs.set(key, config);
+    }
+    return config;
+  };
+  // The CLI's own diagnostics: quieter than a function's by default.
   const log = createLogger({
-    level: options.verbose ? 'debug' : (env.SLUICE_LOG_LEVEL ?? 'warn'),
+    level: options.verbose ? 'debug' : (io.env.SLUICE_LOG_LEVEL ?? 'warn'),
     write: (line) => io.stderr.write(`${line}\n`),
   });
   let kafka: Promise<KafkaClient> | undefined;
@@ -105,27 +143,30 @@ export function commandEnv(ctx: CliContext, command: Command, defaults: CommandD
   };
   const make =
     ctx.createKafka ??
-    (async (e: NodeJS.ProcessEnv, l: Logger) => {
-      const config = kafkaConfigFromEnv(e);
-      await assertBrokersReachable(config.brokers);
-      return createKafka(config, { logger: l });
+    (async (kafkaConfig: KafkaConfig, l: Logger) => {
+      await assertBrokersReachable(kafkaConfig.brokers);
+      return createKafka(kafkaConfig, { logger: l });
     });
   return {
     io,
     options,
     env,
+    config: configOf,
     out: createStyle(io.stdout, io.env, options.color === false ? false : undefined),
     err: createStyle(io.stderr, io.env, options.color === false ? false : undefined),
     configPath,
     log,
     kafka: () => {
-      kafka ??= make(env, log);
+      kafka ??= Promise.resolve().then(() => make(kafkaConfigOf(configOf()), log));
       return kafka;
     },
     namespace: namespaceOf,
     store: () => {
-      if (env.SLUICE_STORE === 'aws') localAwsCredentials(env);
-      store ??= namespaceOf().then((ns) => storeFromEnv({ ...env, SLUICE_NAMESPACE: ns }));
+      store ??= Promise.resolve().then(async () => {
+        const { store: settings } = configOf();
+        if (settings.kind === 'aws') localAwsCredentials(env);
+        return storeFromConfig(settings, await namespaceOf());
+      });
       return store;
     },
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -143,7 +184,7 @@ export function commandEnv(ctx: CliContext, command: Command, defaults: CommandD
 }
 
 /** Where the file store lives unless --store-dir or SLUICE_STORE_DIR say otherwise. */
-export const DEFAULT_STORE_DIR = '.sluice/checkpoints';
+export { DEFAULT_STORE_DIR } from '../../lib/core/config';
 
 /** Settings a command defaults differently from the others. */
 export interface CommandDefaults {

@@ -8,10 +8,12 @@
  * Sluice handlers take both, and one partition per event is what lets each partition keep its
  * own batch in flight, retries and commits, as the ESM does per partition.
  */
+
+import { configFromEnv } from '../../lib/core/config';
 import { ConfigError } from '../../lib/core/errors';
 import { createLogger, type Logger } from '../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../lib/kafka/config';
+import { kafkaConfigOf } from '../../lib/kafka/config';
 import type { KafkaProducer } from '../../lib/kafka/producer';
 import { type Clock, systemClock } from './clock';
 import { compileFilterPatterns } from './filter';
@@ -128,7 +130,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const kafka =
     options.kafka ??
     (await createKafka(
-      kafkaConfigFromEnv(options.brokers ? { ...env, SLUICE_KAFKA_BROKERS: options.brokers.join(',') } : env),
+      kafkaConfigOf(
+        configFromEnv(
+          env,
+          options.brokers
+            ? { SLUICE_KAFKA_BROKERS: { value: options.brokers.join(','), from: 'brokers' } }
+            : {},
+        ),
+      ),
     ));
 
   let producer: KafkaProducer | null = null;

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { configFromEnv } from '../../lib/core/config';
 import { ConfigError } from '../../lib/core/errors';
-import { kafkaConfigFromEnv } from '../../lib/kafka/config';
+import { kafkaConfigOf } from '../../lib/kafka/config';
 import type { KafkaHandler } from '../../lib/lambda/handler';
 import { bundleChildRunner, bundleFunction } from './bundle';
 import { createChildProcessInvoker } from './child-invoker';
@@ -93,9 +94,11 @@ export async function prepareFunctions(
       );
     }
   }
-  const brokers = (options.brokers ?? options.kafka?.brokers ?? kafkaConfigFromEnv(options.env).brokers).join(
-    ',',
-  );
+  const brokers = (
+    options.brokers ??
+    options.kafka?.brokers ??
+    kafkaConfigOf(configFromEnv(options.env)).brokers
+  ).join(',');
   const mode = options.mode ?? 'bundle';
   const bundleDir = resolve(options.cwd, options.bundleDir ?? join('.sluice', 'bundles'));
   const runner = mode === 'bundle' ? await bundleChildRunner(bundleDir) : '';

@@ -4,8 +4,10 @@
  * process (fast, for tests and `--in-process`) and the deployable esbuild bundle in a child
  * process (child-invoker.ts).
  */
+
+import { configFromEnv, type SluiceConfig } from '../../lib/core/config';
 import { createHandler, type KafkaHandler } from '../../lib/lambda/handler';
-import { type Runtime, runtimeFromEnv } from '../../lib/lambda/runtime';
+import { type Runtime, runtimeFromConfig } from '../../lib/lambda/runtime';
 import {
   type EmulatedContext,
   emulatedContext,
@@ -48,9 +50,14 @@ export interface InProcessInvokerOptions {
    * `reportBatchItemFailures`, so the function and the emulated ESM agree.
    */
   reportBatchItemFailures?: boolean;
-  /** For Sluice handlers: the runtime (store, publishers, log). Default: from `env`. */
+  /** For Sluice handlers: the runtime (store, publishers, log). Default: from `config`. */
   getRuntime?: () => Promise<Runtime>;
-  /** Environment for the default runtime (default `process.env`). */
+  /** For Sluice handlers: the typed configuration of the default runtime. Default: from `env`. */
+  config?: SluiceConfig;
+  /**
+   * The function's environment, as Lambda would give it, when no `config` is given: the default
+   * runtime's configuration is built from it, as at a cold start (default `process.env`).
+   */
   env?: NodeJS.ProcessEnv;
   /** Default 'us-east-1' (for the context's ARN). */
   region?: string;
@@ -78,13 +85,16 @@ export function createInProcessInvoker(
   const functionName = options.functionName ?? ('definition' in target ? target.definition.name : 'function');
   let runtime: Promise<Runtime> | undefined;
   const getRuntime = () => {
-    runtime ??= (options.getRuntime ?? (() => runtimeFromEnv(options.env ?? process.env)))();
+    runtime ??= (
+      options.getRuntime ??
+      (() => runtimeFromConfig(options.config ?? configFromEnv(options.env ?? process.env)))
+    )();
     return runtime;
   };
   const handler: LambdaFunction =
     'definition' in target
       ? createHandler(target.definition, getRuntime, {
-          reportBatchItemFailures: options.reportBatchItemFailures,
+          reportBatchItemFailures: options.reportBatchItemFailures ?? false,
         })
       : target;
   const region = options.region ?? 'us-east-1';

@@ -9,8 +9,10 @@ export const WALKTHROUGH_BUCKET = 'sluice-walkthrough';
 /**
  * Points the aws store at the local stack for this process: endpoints, a region and dummy
  * credentials, each only where the environment has none. The AWS SDK reads these variables from
- * `process.env` itself, hence the assignment (this is the CLI's edge, nothing else reads them).
- * Then creates the table and bucket if missing. Returns the variables for printing.
+ * `process.env` itself, hence the assignment of the AWS_* ones (this is the CLI's edge, nothing
+ * else reads them; Sluice's own settings go into the typed configuration, never `process.env`).
+ * Then creates the table and bucket if missing. Returns the variables for the configuration and
+ * for printing.
  */
 export async function useLocalAwsStore(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
   const stack = stackEndpoints(env);
@@ -28,6 +30,7 @@ export async function useLocalAwsStore(env: NodeJS.ProcessEnv): Promise<Record<s
   for (const [name, value] of Object.entries(defaults)) {
     const current = name === 'SLUICE_STORE' ? undefined : env[name];
     applied[name] = current ?? value;
+    if (!name.startsWith('AWS_')) continue;
     env[name] = applied[name];
     process.env[name] = applied[name];
   }

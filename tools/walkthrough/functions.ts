@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionDefinition } from '../../lib/checkpoint/definition';
+import type { KafkaConfig } from '../../lib/core/config';
 import { ConfigError } from '../../lib/core/errors';
 import type { Logger } from '../../lib/core/log';
 import type { KafkaHandler } from '../../lib/lambda/handler';
 import { createRuntime } from '../../lib/lambda/runtime';
-import { kafkaPublishersFromEnv } from '../../lib/sink/kafka-from-env';
+import { kafkaPublishers } from '../../lib/sink/kafka-from-config';
 import { createLogPublisher } from '../../lib/sink/log-publisher';
 import type { AnySink } from '../../lib/sink/sink';
 import type { Store } from '../../lib/store/store';
@@ -21,8 +22,8 @@ export interface RunFunctionsOptions {
   plan: WalkthroughPlan;
   /** a store per function runtime (each is closed with its runtime) */
   makeStore(): Promise<Store>;
-  /** SLUICE_KAFKA_* for the Kafka publishers */
-  env: NodeJS.ProcessEnv;
+  /** the Kafka settings of the Kafka publishers (the CLI's typed configuration) */
+  kafka: KafkaConfig | undefined;
   /** warnings and errors of the runtimes */
   log: Logger;
   /** each line a log sink prints */
@@ -75,7 +76,7 @@ export async function walkthroughFunctions(options: RunFunctionsOptions): Promis
           createRuntime({
             store: await options.makeStore(),
             publishers: {
-              ...(await kafkaPublishersFromEnv(options.env, { log: options.log })),
+              ...kafkaPublishers(options.kafka, { log: options.log }),
               log: createLogPublisher(sinkLog),
             },
             log: options.log,

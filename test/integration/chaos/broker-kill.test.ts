@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureKcat } from '../../../infra/local/kcat';
+import { configFromEnv } from '../../../lib/core/config';
 import { messageOf } from '../../../lib/core/errors';
 import { silentLogger } from '../../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import { createFileStore } from '../../../lib/store/file';
 import { createHarness } from '../../../lib/testing/harness';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   broker = await startOwnBroker();
   // kafkajs logs every refused connection while the broker is down: keep them out of the output.
   kafka = await createKafka(
-    { ...kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: broker.endpoint }), clientId: 'broker-kill' },
+    { ...kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: broker.endpoint })), clientId: 'broker-kill' },
     { logger: silentLogger },
   );
   dir = await mkdtemp(join(tmpdir(), 'sluice-broker-kill-'));

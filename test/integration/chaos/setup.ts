@@ -8,9 +8,10 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import type { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { ensureKcat } from '../../../infra/local/kcat';
+import { configFromEnv } from '../../../lib/core/config';
 import { createLogger, silentLogger } from '../../../lib/core/log';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import type { KafkaHandler } from '../../../lib/lambda/handler';
 import { createKafkaPublisher, type KafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import type { Publishers } from '../../../lib/sink/publisher';
@@ -38,7 +39,7 @@ export async function openChaosEnv(): Promise<ChaosEnv> {
   const brokers = injectedStack().SLUICE_KAFKA_BROKERS;
   ensureKcat({ log: (line) => console.log(line) });
   const kafka = await createKafka({
-    ...kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: brokers }),
+    ...kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: brokers })),
     clientId: 'chaos',
   });
   const table = `sluice-chaos-${randomUUID()}`;

@@ -11,9 +11,10 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capture, findExecutable } from '../../../infra/local/process';
 import type { PackageResult } from '../../../infra/package';
+import { configFromEnv } from '../../../lib/core/config';
 import { encodeEvent, toRawRecord } from '../../../lib/event/encode';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import { createAwsStore } from '../../../lib/store/aws';
 import { createAwsClients } from '../../../lib/store/aws-clients';
 import { ensureAwsResources } from '../../../lib/store/aws-setup';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   if (resources.status === 'fulfilled') cleanup.push(() => deleteTableAndBucket());
   for (const settled of [pkg, resources]) if (settled.status === 'rejected') throw settled.reason;
   kafka = await createKafka({
-    ...kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: stack.SLUICE_KAFKA_BROKERS }),
+    ...kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: stack.SLUICE_KAFKA_BROKERS })),
     clientId: 'sluice-bundle-test',
   });
   cleanup.push(() => kafka.close());

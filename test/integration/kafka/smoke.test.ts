@@ -3,8 +3,9 @@
  * consume, transactions with consumer-group offsets, read_committed isolation, fencing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../../lib/core/config';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import { isProducerFenced } from '../../../lib/kafka/errors';
 import { injectedStack } from '../helpers/stack';
 import { uniqueName } from '../helpers/unique-name';
@@ -21,7 +22,7 @@ let kafka: KafkaClient;
 const topics: string[] = [];
 
 beforeAll(async () => {
-  const config = kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: injectedStack().SLUICE_KAFKA_BROKERS });
+  const config = kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: injectedStack().SLUICE_KAFKA_BROKERS }));
   kafka = await createKafka({ ...config, clientId: 'sluice-smoke-test' });
 });
 

@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Outbox, OutboxMessage, TaskId } from '../../../lib/core/checkpoint';
+import { configFromEnv } from '../../../lib/core/config';
 import { noFaults } from '../../../lib/core/faults';
 import { serde } from '../../../lib/core/serde';
 import { outboxGroupId } from '../../../lib/core/task';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import { kafkaSink } from '../../../lib/sink/kafka';
 import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import type { Sink } from '../../../lib/sink/sink';
@@ -23,7 +24,7 @@ const topics: string[] = [];
 beforeAll(async () => {
   brokers = injectedStack().SLUICE_KAFKA_BROKERS;
   kafka = await createKafka({
-    ...kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: brokers }),
+    ...kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: brokers })),
     clientId: 'publisher-test',
   });
 });

@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureKcat } from '../../../infra/local/kcat';
+import { configFromEnv } from '../../../lib/core/config';
 import { createKafka, type KafkaClient } from '../../../lib/kafka/client';
-import { kafkaConfigFromEnv } from '../../../lib/kafka/config';
+import { kafkaConfigOf } from '../../../lib/kafka/config';
 import type { KafkaHandler } from '../../../lib/lambda/handler';
 import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import type { TaskTransactionState } from '../../../lib/sink/task-transactions';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   brokers = injectedStack().SLUICE_KAFKA_BROKERS;
   ensureKcat();
   kafka = await createKafka({
-    ...kafkaConfigFromEnv({ SLUICE_KAFKA_BROKERS: brokers }),
+    ...kafkaConfigOf(configFromEnv({ SLUICE_KAFKA_BROKERS: brokers })),
     clientId: 'txn-cli-test',
   });
   dir = mkdtempSync(join(tmpdir(), 'sluice-txn-cli-'));

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { KafkaConfig } from '../../../lib/core/config';
 import type { KafkaClient } from '../../../lib/kafka/client';
 import type { CliContext } from '../../../tools/cli/context';
 import type { CliIO } from '../../../tools/cli/io';
@@ -49,16 +50,17 @@ export async function run(
 }
 
 export interface FakeKafkaCalls {
-  env: NodeJS.ProcessEnv[];
+  /** the Kafka settings of each client the CLI made */
+  configs: KafkaConfig[];
   created: Array<{ topic: string; partitions?: number; replicationFactor?: number }>;
 }
 
 /** A Kafka client factory recording what the CLI asks of it (topics create only). */
 export function fakeKafka(calls: FakeKafkaCalls, existing: string[] = []): CliContext['createKafka'] {
-  return async (env) => {
-    calls.env.push(env);
+  return async (config) => {
+    calls.configs.push(config);
     const client = {
-      brokers: (env.SLUICE_KAFKA_BROKERS ?? '').split(','),
+      brokers: config.brokers,
       admin: () => ({
         async createTopic(topic: string, opts: { partitions?: number; replicationFactor?: number } = {}) {
           calls.created.push({ topic, ...opts });

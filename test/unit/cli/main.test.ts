@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function calls(): FakeKafkaCalls {
-  return { env: [], created: [] };
+  return { configs: [], created: [] };
 }
 
 describe('sluice: help and usage', () => {
@@ -127,7 +127,7 @@ describe('sluice: Kafka settings', () => {
         env: { SLUICE_KAFKA_BROKERS: '10.9.9.9:9092' },
       });
       expect(code, args.join(' ')).toBe(EXIT.ok);
-      expect(seen.env[0]?.SLUICE_KAFKA_BROKERS).toBe('10.0.0.1:9092');
+      expect(seen.configs[0]?.brokers).toEqual(['10.0.0.1:9092']);
       expect(seen.created).toEqual([{ topic: 't', partitions: 1, replicationFactor: 1 }]);
     }
   });
@@ -138,10 +138,10 @@ describe('sluice: Kafka settings', () => {
       kafka: fakeKafka(fromEnv),
       env: { SLUICE_KAFKA_BROKERS: '10.9.9.9:9092' },
     });
-    expect(fromEnv.env[0]?.SLUICE_KAFKA_BROKERS).toBe('10.9.9.9:9092');
+    expect(fromEnv.configs[0]?.brokers).toEqual(['10.9.9.9:9092']);
     const byDefault = calls();
     await run(['topics', 'create', 't'], { kafka: fakeKafka(byDefault) });
-    expect(byDefault.env[0]?.SLUICE_KAFKA_BROKERS).toBe('127.0.0.1:29092');
+    expect(byDefault.configs[0]?.brokers).toEqual(['127.0.0.1:29092']);
   });
 });
 

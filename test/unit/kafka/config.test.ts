@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../../lib/core/config';
 import { ConfigError } from '../../../lib/core/errors';
 import type { KafkaAuthDeps } from '../../../lib/kafka/auth';
 import { resolveSasl } from '../../../lib/kafka/auth';
 import {
   describeKafkaConfig,
   type KafkaConfig,
-  kafkaConfigFromEnv,
+  kafkaConfigOf,
   validateKafkaConfig,
 } from '../../../lib/kafka/config';
+
+/** The Kafka settings of the configuration the environment gives (lib/core/config.ts reads them). */
+const kafkaConfigFromEnv = (env: Record<string, string>) => kafkaConfigOf(configFromEnv(env));
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_demo-AbCdEf';
 const BROKERS = 'b-1.demo.kafka.eu-west-1.amazonaws.com:9096,b-2.demo.kafka.eu-west-1.amazonaws.com:9096';
@@ -81,7 +85,7 @@ describe('kafkaConfigFromEnv', () => {
     expect(
       kafkaConfigFromEnv({
         SLUICE_KAFKA_BROKERS: 'k:9094',
-        SLUICE_KAFKA_TLS: 'TRUE',
+        SLUICE_KAFKA_TLS: 'true',
         SLUICE_KAFKA_LOG_LEVEL: 'warn',
       }),
     ).toEqual({ brokers: ['k:9094'], ssl: true, logLevel: 'warn' });
@@ -131,7 +135,7 @@ describe('kafkaConfigFromEnv', () => {
         SLUICE_KAFKA_BROKERS: 'a:1',
         SLUICE_KAFKA_SASL_MECHANISM: 'aws-iam',
         AWS_REGION: 'x',
-        SLUICE_KAFKA_TLS: '0',
+        SLUICE_KAFKA_TLS: 'false',
       },
       /MSK IAM authentication only runs over TLS/,
     ],
@@ -149,6 +153,11 @@ describe('kafkaConfigFromEnv', () => {
       { SLUICE_KAFKA_BROKERS: 'a:1', SLUICE_KAFKA_TLS: 'yes please' },
       /SLUICE_KAFKA_TLS must be true or false/,
     ],
+    ...['TRUE', '1', '0', 'yes'].map((spelling): [string, Record<string, string>, RegExp] => [
+      `TLS spelled ${spelling}`,
+      { SLUICE_KAFKA_BROKERS: 'a:1', SLUICE_KAFKA_TLS: spelling },
+      /SLUICE_KAFKA_TLS must be true or false \(lower case\)/,
+    ]),
     [
       'an unknown log level',
       { SLUICE_KAFKA_BROKERS: 'a:1', SLUICE_KAFKA_LOG_LEVEL: 'loud' },

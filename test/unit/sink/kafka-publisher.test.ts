@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Outbox, OutboxMessage, TaskId } from '../../../lib/core/checkpoint';
+import { configFromEnv } from '../../../lib/core/config';
 import { ConfigError, InjectedFault, PublishError } from '../../../lib/core/errors';
 import { type FaultInjector, noFaults } from '../../../lib/core/faults';
 import { serde } from '../../../lib/core/serde';
 import { outboxGroupId, transactionalIdOf } from '../../../lib/core/task';
 import { kafkaSink } from '../../../lib/sink/kafka';
-import { kafkaPublishersFromEnv } from '../../../lib/sink/kafka-from-env';
+import { kafkaPublishers } from '../../../lib/sink/kafka-from-config';
 import { MAX_CHUNK_BYTES } from '../../../lib/sink/kafka-messages';
 import { createKafkaPublisher, PUBLISH_ATTEMPTS } from '../../../lib/sink/kafka-publisher';
 import type { Sink } from '../../../lib/sink/sink';
@@ -283,7 +284,7 @@ describe('createKafkaPublisher', () => {
   });
 });
 
-describe('kafkaPublishersFromEnv', () => {
+describe('kafkaPublishers', () => {
   const request = {
     namespace: 'test',
     task,
@@ -294,15 +295,13 @@ describe('kafkaPublishersFromEnv', () => {
   };
 
   it('needs no broker for a function without Kafka outputs, and names the setting when one comes', async () => {
-    const publishers = await kafkaPublishersFromEnv({});
+    const publishers = kafkaPublishers(configFromEnv({}).kafka);
     expect(Object.keys(publishers)).toEqual(['kafka']);
     await expect(publishers.kafka!.publish(request)).rejects.toThrow(/SLUICE_KAFKA_BROKERS is required/);
     await publishers.kafka!.close();
   });
 
-  it('validates Kafka settings at cold start when they are given', async () => {
-    await expect(kafkaPublishersFromEnv({ SLUICE_KAFKA_BROKERS: 'no port here' })).rejects.toBeInstanceOf(
-      ConfigError,
-    );
+  it('validates Kafka settings at cold start when they are given', () => {
+    expect(() => configFromEnv({ SLUICE_KAFKA_BROKERS: 'no port here' })).toThrow(ConfigError);
   });
 });

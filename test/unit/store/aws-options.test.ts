@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../../lib/core/config';
 import { ConfigError } from '../../../lib/core/errors';
-import { awsStoreFromEnv, createAwsStore } from '../../../lib/store/aws';
+import { createAwsStore } from '../../../lib/store/aws';
 import { configuredEndpoint, createAwsClients } from '../../../lib/store/aws-clients';
 import { DEFAULT_DELTA_FAN_IN, validateAwsStoreOptions } from '../../../lib/store/aws-options';
 
 describe('aws store configuration', () => {
   it('names the missing variable', () => {
-    expect(() => awsStoreFromEnv({ SLUICE_BUCKET: 'b' })).toThrow(ConfigError);
-    expect(() => awsStoreFromEnv({ SLUICE_BUCKET: 'b' })).toThrow(/SLUICE_TABLE is not set/);
-    expect(() => awsStoreFromEnv({ SLUICE_TABLE: 't' })).toThrow(/SLUICE_BUCKET is not set/);
-  });
-
-  it('builds a store from SLUICE_TABLE and SLUICE_BUCKET', async () => {
-    const store = awsStoreFromEnv({ SLUICE_TABLE: 't', SLUICE_BUCKET: 'b' });
-    expect(store.kind).toBe('aws');
-    await store.close();
+    const aws = { SLUICE_STORE: 'aws' };
+    expect(() => configFromEnv({ ...aws, SLUICE_BUCKET: 'b' })).toThrow(ConfigError);
+    expect(() => configFromEnv({ ...aws, SLUICE_BUCKET: 'b' })).toThrow(/SLUICE_TABLE is not set/);
+    expect(() => configFromEnv({ ...aws, SLUICE_TABLE: 't' })).toThrow(/SLUICE_BUCKET is not set/);
   });
 
   it('rejects unknown options and out-of-range limits', () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configToEnv } from '../../../lib/core/config';
 import { createLogger } from '../../../lib/core/log';
 import { localNamespaceOf } from '../../../lib/core/namespace';
 import { startEmulator } from '../../trigger/emulator';
@@ -87,12 +88,25 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           env.options.namespace || env.env.SLUICE_NAMESPACE
             ? await env.namespace()
             : localNamespaceOf(config.service, config.stage);
-        const local: NodeJS.ProcessEnv = {
-          ...env.env,
-          SLUICE_STORE: env.env.SLUICE_STORE ?? 'file',
-          SLUICE_NAMESPACE: namespace,
-        };
-        if (local.SLUICE_STORE === 'aws') env.note(env.err.dim(await prepareDevAwsStore(local)));
+        const kind = env.options.store ?? env.env.SLUICE_STORE ?? 'file';
+        // The aws store's names: SLUICE_TABLE/SLUICE_BUCKET, or sluice-dev on a local stack.
+        const names: NodeJS.ProcessEnv = { ...env.env };
+        if (kind === 'aws') env.note(env.err.dim(await prepareDevAwsStore(names)));
+        const settings = env.config({
+          SLUICE_STORE: { value: kind, from: 'SLUICE_STORE' },
+          SLUICE_NAMESPACE: { value: namespace, from: 'the namespace of sluice dev' },
+          ...(kind === 'aws' && {
+            SLUICE_TABLE: { value: names.SLUICE_TABLE ?? '', from: 'SLUICE_TABLE' },
+            SLUICE_BUCKET: { value: names.SLUICE_BUCKET ?? '', from: 'SLUICE_BUCKET' },
+          }),
+        });
+        // The functions' environment (Lambda's interface, also for child processes): the shell's,
+        // with this run's configuration.
+        const local: NodeJS.ProcessEnv = { ...env.env };
+        for (const [name, value] of Object.entries(configToEnv(settings))) {
+          if (value === undefined) delete local[name];
+          else local[name] = value;
+        }
         const kafka = await env.kafka();
         const functions = await prepareFunctions(config, {
           cwd: config.dir,
@@ -117,7 +131,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
             write: (line) => env.note(line),
           }),
         });
-        const store = local.SLUICE_STORE === 'file' ? `file (${local.SLUICE_STORE_DIR})` : local.SLUICE_STORE;
+        const store = settings.store.kind === 'file' ? `file (${settings.store.dir})` : settings.store.kind;
         env.note(
           `${env.err.bold('sluice dev')}: ${functions.map((f) => f.name).join(', ')} · ` +
             `${opts.bundle ? 'esbuild bundles in child processes' : 'in process'}${instancesNote(opts)} · store ${store} · ` +

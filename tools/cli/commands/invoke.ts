@@ -81,7 +81,7 @@ Example:
           const invoke = createHandler(definition, async () => runtime);
           const event = encodeEvent({
             eventSource: 'SelfManagedKafka',
-            bootstrapServers: env.env.SLUICE_KAFKA_BROKERS ?? 'localhost:9092',
+            bootstrapServers: env.config().kafka?.brokers.join(',') ?? 'localhost:9092',
             records,
           });
           let result: unknown;

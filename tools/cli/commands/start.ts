@@ -1,9 +1,10 @@
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { SERVICE_NAMES, stackUp } from '../../../infra/local/stack';
+import type { SluiceConfig } from '../../../lib/core/config';
 import { messageOf } from '../../../lib/core/errors';
 import { createLogger } from '../../../lib/core/log';
-import { storeFromEnv } from '../../../lib/store/from-env';
+import { storeFromConfig } from '../../../lib/store/from-config';
 import type { Store } from '../../../lib/store/store';
 import { startEmulator } from '../../trigger/emulator';
 import { forLocalRun } from '../../trigger/local-environment';
@@ -62,9 +63,12 @@ Each run uses topics with its own suffix (test-<run>, ...), so runs are independ
 re-runnable, and no topic others use is touched. Exit code 0 when every check passes.`,
     )
     .action(
-      action(ctx, (env, opts: StartOptions) =>
-        // --json: the walkthrough's lines go to stderr, one JSON summary to stdout at the end.
-        runWalkthrough(env.options.json ? { ...env, print: env.note, out: env.err } : env, opts, env),
+      action(
+        ctx,
+        (env, opts: StartOptions) =>
+          // --json: the walkthrough's lines go to stderr, one JSON summary to stdout at the end.
+          runWalkthrough(env.options.json ? { ...env, print: env.note, out: env.err } : env, opts, env),
+        { storeDir: '.sluice/walkthrough' },
       ),
     );
 }
@@ -88,11 +92,12 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
   step('stack', `${upText} (${(up.durationMs / 1000).toFixed(1)} s)`);
 
   // 2. The store.
-  const { text: storeText, inspectEnv } = await prepareStore(env, storeKind);
-  const shared = storeKind === 'memory' ? storeFromEnv(env.env) : null;
+  const { text: storeText, inspectEnv, config: runConfig } = await prepareStore(env, storeKind);
+  const storeOf = () => storeFromConfig(runConfig.store, runConfig.namespace);
+  const shared = storeKind === 'memory' ? storeOf() : null;
   const opened: Array<Promise<Store>> = [];
   const makeStore = () => {
-    const store = shared ?? storeFromEnv(env.env);
+    const store = shared ?? storeOf();
     opened.push(store);
     return store;
   };
@@ -119,7 +124,7 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
     },
     plan,
     makeStore,
-    env: env.env,
+    kafka: runConfig.kafka,
     log,
     onLogLine(fn, text) {
       if (fn !== 'prefix') return;
@@ -275,9 +280,20 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
   if (opts.follow) env.print(out.dim('stopped: emulator and clients closed'));
 }
 
-async function prepareStore(env: CommandEnv, kind: string): Promise<{ text: string; inspectEnv: string }> {
+/** The store of this run: its configuration (the walkthrough's own defaults under the flags), and how to say it. */
+async function prepareStore(
+  env: CommandEnv,
+  kind: string,
+): Promise<{ text: string; inspectEnv: string; config: SluiceConfig }> {
+  // The walkthrough picks its store itself (aws unless --store says otherwise), whatever SLUICE_STORE says.
+  const storeKind = { SLUICE_STORE: { value: kind, from: '--store' } };
   if (kind === 'aws') {
     const vars = await useLocalAwsStore(env.env);
+    const config = env.config({
+      ...storeKind,
+      SLUICE_TABLE: { value: vars.SLUICE_TABLE!, from: 'SLUICE_TABLE' },
+      SLUICE_BUCKET: { value: vars.SLUICE_BUCKET!, from: 'SLUICE_BUCKET' },
+    });
     const inspect = [
       'SLUICE_STORE',
       'SLUICE_TABLE',
@@ -288,15 +304,15 @@ async function prepareStore(env: CommandEnv, kind: string): Promise<{ text: stri
     return {
       text: `aws · DynamoDB table ${vars.SLUICE_TABLE} (${vars.AWS_ENDPOINT_URL_DYNAMODB}), S3 bucket ${vars.SLUICE_BUCKET} (${vars.AWS_ENDPOINT_URL_S3})`,
       inspectEnv: inspect.map((name) => `${name}=${vars[name]}`).join(' '),
+      config,
     };
   }
-  env.env.SLUICE_STORE = kind;
-  if (kind !== 'file') return { text: `${kind} (gone when this process exits)`, inspectEnv: '' };
-  if (env.options.storeDir === undefined && env.io.env.SLUICE_STORE_DIR === undefined) {
-    env.env.SLUICE_STORE_DIR = resolve(env.io.cwd, '.sluice/walkthrough');
+  const config = env.config(storeKind);
+  if (config.store.kind !== 'file') {
+    return { text: `${kind} (gone when this process exits)`, inspectEnv: '', config };
   }
-  const dir = relative(env.io.cwd, env.env.SLUICE_STORE_DIR!) || '.';
-  return { text: `file · ${dir}/`, inspectEnv: `SLUICE_STORE=file SLUICE_STORE_DIR=${dir}` };
+  const dir = relative(env.io.cwd, config.store.dir) || '.';
+  return { text: `file · ${dir}/`, inspectEnv: `SLUICE_STORE=file SLUICE_STORE_DIR=${dir}`, config };
 }
 
 async function follow(

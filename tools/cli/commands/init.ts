@@ -34,7 +34,7 @@ Example (a project on a locally packed Sluice):
     )
     .action(
       action(ctx, async (env, dir: string, opts: { function: string; topic: string; sluice?: string }) => {
-        const cwd = process.cwd();
+        const cwd = env.io.cwd;
         const target = resolve(cwd, dir);
         if (!NAME.test(opts.function)) {
           throw new UsageError(`--function ${opts.function}: use lowercase letters, digits and dashes`);

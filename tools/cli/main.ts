@@ -8,6 +8,7 @@ import { registerCheckpointsCommand } from './commands/checkpoints';
 import { registerConsumeCommand } from './commands/consume';
 import { registerDevCommand } from './commands/dev';
 import { registerGcCommand } from './commands/gc';
+import { registerInitCommand } from './commands/init';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerProduceCommand } from './commands/produce';
 import { registerStackCommand } from './commands/stack';
@@ -76,6 +77,7 @@ export function createProgram(ctx: CliContext): Command {
   registerTransactionsCommand(program, ctx);
   registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);
+  registerInitCommand(program, ctx);
 
   // Subcommands print and exit like the program (exitOverride and output are not inherited
   // by commands created before they were set, so apply them to the whole tree).

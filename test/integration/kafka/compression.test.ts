@@ -19,9 +19,9 @@ import { createKafkaPublisher } from '../../../lib/sink/kafka-publisher';
 import { createMemoryStore } from '../../../lib/store/memory';
 import { createInProcessInvoker } from '../../../tools/trigger/invoker';
 import { readWithKcat } from '../../chaos/readers';
-import { run } from '../../unit/cli/fake-io';
+import { run } from '../../unit/tools/cli/fake-io';
 import { injectedStack } from '../helpers/stack';
-import { committed, emulate, testKafka, testTopic, trigger } from '../trigger/helpers';
+import { committed, emulate, testKafka, testTopic, trigger } from '../tools/trigger/helpers';
 
 const CODECS = KAFKA_COMPRESSIONS.filter((c) => c !== 'none');
 /** Record batch attributes bits 0-2: https://kafka.apache.org/documentation/#recordbatch */

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { createPlan } from '../../../../tools/walkthrough/plan';
+import { type Observed, PREFIX, runChecks } from '../../../../tools/walkthrough/verdict';
+import { countWords, expectedRunningCounts } from '../../../../tools/walkthrough/verify';
+
+/** What a correct run of word-count over these sentences, split over two partitions, leaves behind. */
+function correctRun(sentences: string[]): Observed {
+  const byPartition = new Map<number, string[]>([
+    [0, sentences.filter((_, i) => i % 2 === 0)],
+    [1, sentences.filter((_, i) => i % 2 === 1)],
+  ]);
+  const state = new Map([...byPartition].map(([p, list]) => [p, countWords(list)]));
+  const records = expectedRunningCounts(state).map((entry) => {
+    const [word, count] = entry.split('=') as [string, string];
+    return { key: word, value: JSON.stringify({ word, count: Number(count) }) };
+  });
+  return {
+    testValues: [...sentences],
+    testLastOffsets: new Map([...byPartition].map(([p, list]) => [p, list.length - 1])),
+    wordCountState: state,
+    wordCountNext: new Map([...byPartition].map(([p, list]) => [p, list.length])),
+    wordCountsRecords: records,
+    prefixLines: sentences.map((s) => `${PREFIX}${s}`),
+  };
+}
+
+const sentences = ['Kafka streams events.', 'Flink counts events.', 'Kafka replays events exactly once.'];
+
+describe('the walkthrough verdict', () => {
+  it('passes a correct run', () => {
+    const checks = runChecks(sentences, correctRun(sentences));
+    expect(checks.map((c) => [c.ok, c.details])).toEqual(checks.map(() => [true, []]));
+    expect(checks[1]!.label).toContain('8 words, 11 occurrences');
+  });
+
+  it('fails a sentence the generator published twice (not exactly once)', () => {
+    const seen = correctRun(sentences);
+    seen.testValues.push(sentences[0]!);
+    const [generator] = runChecks(sentences, seen);
+    expect(generator!.ok).toBe(false);
+    expect(generator!.details).toEqual(['test has 1 extra "Kafka streams events."']);
+  });
+
+  it('fails a running count emitted twice, or lost', () => {
+    const twice = correctRun(sentences);
+    twice.wordCountsRecords.push({ key: 'kafka', value: '{"word":"kafka","count":1}' });
+    expect(runChecks(sentences, twice)[3]!.details).toEqual(['word-counts has 1 extra "kafka=1"']);
+
+    const lost = correctRun(sentences);
+    lost.wordCountsRecords = lost.wordCountsRecords.filter((r) => r.value !== '{"word":"events","count":2}');
+    expect(runChecks(sentences, lost)[3]!.details).toEqual(['word-counts missing 1× "events=2"']);
+  });
+
+  it('fails state that counted a record twice, naming the word', () => {
+    const seen = correctRun(sentences);
+    seen.wordCountState.get(0)!.set('kafka', 3);
+    const checks = runChecks(sentences, seen);
+    expect(checks[1]!.details).toEqual(['"kafka": counted from test 2, word-count state 3']);
+  });
+
+  it('fails a checkpoint that does not cover the last record', () => {
+    const seen = correctRun(sentences);
+    seen.wordCountNext.set(1, 0);
+    expect(runChecks(sentences, seen)[2]!.details).toEqual([
+      'partition 1: checkpoint next 0, last record of test 0',
+    ]);
+  });
+
+  it('tolerates a log line printed twice (logs are at-least-once) but not a missing one', () => {
+    const twice = correctRun(sentences);
+    twice.prefixLines.push(twice.prefixLines[0]!);
+    const dup = runChecks(sentences, twice)[4]!;
+    expect(dup.ok).toBe(true);
+    expect(dup.label).toContain('some twice');
+    const missing = correctRun(sentences);
+    missing.prefixLines.pop();
+    expect(runChecks(sentences, missing)[4]!.ok).toBe(false);
+  });
+});
+
+describe('the walkthrough plan', () => {
+  it('suffixes every topic and group with the run, and splits sentences into ticks', () => {
+    const plan = createPlan({ sentences: 45, perTick: 20, run: 'wabc123' });
+    expect(plan.topic('test')).toBe('test-wabc123');
+    expect(plan.group('sluice-word-count')).toBe('sluice-word-count-wabc123');
+    expect(plan.ticks).toEqual([20, 20, 5]);
+    expect(plan.topics.map((t) => [t.name, t.partitions])).toEqual([
+      ['generator-ticks-wabc123', 2],
+      ['test-wabc123', 4],
+      ['word-counts-wabc123', 4],
+      ['word-count-failures-wabc123', 1],
+    ]);
+    expect(createPlan({ sentences: 1, perTick: 1 }).run).toMatch(/^w[0-9a-f]{6}$/);
+  });
+});

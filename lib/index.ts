@@ -6,7 +6,9 @@ export {
   ConfigError,
   DecodeError,
   LateCallError,
+  QuarantineFullError,
   SluiceError,
+  TerminalError,
   UnpublishableOutputError,
 } from './core/errors';
 export { type Serde, serde } from './core/serde';

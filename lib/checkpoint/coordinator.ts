@@ -9,6 +9,7 @@ import type { Store, StoreCost } from '../store/store';
 import type { FunctionDefinition } from './definition';
 import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
 import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
+import { runWithQuarantine } from './quarantine-run';
 import { runProcess } from './run-process';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
@@ -120,14 +121,18 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
       // 4. Process; every output is checked against its sink's limits before anything commits.
       const limits = await sinkLimits(deps.publishers, definition.sinks);
-      const { transaction, messages } = await runProcess(
-        definition,
-        task,
-        fresh,
-        entry.state,
-        deps.log,
-        limits,
-      );
+      // With onError: 'quarantine-key', terminal failures park their keys (quarantine-run.ts).
+      const { transaction, messages } = definition.quarantine
+        ? await runWithQuarantine(
+            definition,
+            definition.quarantine,
+            task,
+            fresh,
+            entry.state,
+            deps.log,
+            limits,
+          )
+        : await runProcess(definition, task, fresh, entry.state, deps.log, limits);
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.

@@ -4,6 +4,7 @@ import type { RecordHeader, TimestampType } from '../event/types';
 import type { AnySink, Sink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
 import type { StateViews } from '../state/view';
+import type { OnError, QuarantineOptions, QuarantinePolicy } from './quarantine-policy';
 
 /** A source record after the function's serdes. */
 export interface SourceRecord<K, V> {
@@ -64,6 +65,13 @@ export interface FunctionConfig<
    * given (records, state): no clocks, randomness or external writes; emit outputs instead.
    */
   process(batch: Batch<K, V>, context: ProcessContext<S, Sinks>): void | Promise<void>;
+  /**
+   * A record that fails terminally (TerminalError, undecodable): `'fail'` (default) fails the
+   * batch; `'quarantine-key'` parks it and the later records of its key (README "Poison records").
+   */
+  onError?: OnError;
+  /** where quarantined records go and how many a task keeps (needs onError: 'quarantine-key') */
+  quarantine?: QuarantineOptions;
 }
 
 /** A validated definition, as carried by the handler for the emulator, CLI and tests. */
@@ -80,4 +88,6 @@ export interface FunctionDefinition<
   state: S;
   sinks: Sinks;
   process: FunctionConfig<K, V, S, Sinks>['process'];
+  /** set when onError is 'quarantine-key'; its sink is in `sinks` under a reserved name */
+  quarantine?: QuarantinePolicy;
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'LATE_CALL',
   'INJECTED_FAULT',
   'STACK_UNAVAILABLE',
+  'TERMINAL',
+  'QUARANTINE_FULL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -128,6 +130,40 @@ export class LateCallError extends SluiceError {
       `${what} after process() returned for ${task}: it belongs to no commit and is refused. ` +
         'A missing `await` in process()? Await every promise before process() returns.',
     );
+  }
+}
+
+/**
+ * Thrown by `process()` for a record that can never succeed (invalid content, a business rule
+ * it breaks): retrying is pointless. Every other error thrown by `process()` is retried (Lambda
+ * retries the batch). With `onError: 'quarantine-key'` the record and the later records of its
+ * key are parked in the task's quarantine and every other key keeps flowing; with the default
+ * `onError: 'fail'` the batch fails as any other error does.
+ *
+ * @example
+ * process(batch, { state }) {
+ *   for (const record of batch.records) {
+ *     if (typeof record.value.amount !== 'number') {
+ *       throw new TerminalError(`amount missing in order ${record.key}`);
+ *     }
+ *     state.totals.set(record.key, (state.totals.get(record.key) ?? 0) + record.value.amount);
+ *   }
+ * }
+ */
+export class TerminalError extends SluiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('TERMINAL', message, { retriable: false, cause: options.cause });
+  }
+}
+
+/**
+ * A task's quarantine holds as many records as `quarantine.maxRecords` allows: parking one more
+ * would grow the state without bound, so the batch fails (and is retried) until an operator
+ * replays or drops quarantined records.
+ */
+export class QuarantineFullError extends SluiceError {
+  constructor(message: string) {
+    super('QUARANTINE_FULL', message, { retriable: true });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FunctionConfig, FunctionDefinition } from '../checkpoint/definition';
+import { quarantinePolicyOf } from '../checkpoint/quarantine-policy';
 import { ConfigError } from '../core/errors';
 import { isSerde, serde } from '../core/serde';
 import { type AnySink, isSink } from '../sink/sink';
@@ -25,7 +26,7 @@ export function validateDefinition(
 ): FunctionDefinition {
   if (typeof config !== 'object' || config === null) throw new ConfigError('defineFunction needs an object');
   const where = `defineFunction(${typeof config.name === 'string' ? JSON.stringify(config.name) : '…'})`;
-  rejectUnknown(where, config, ['name', 'source', 'state', 'sinks', 'process']);
+  rejectUnknown(where, config, ['name', 'source', 'state', 'sinks', 'process', 'onError', 'quarantine']);
   if (typeof config.name !== 'string' || !NAME.test(config.name)) {
     throw new ConfigError(
       `${where}: name is required: 1-64 letters, digits, '_' or '-' (it names checkpoints and Kafka transactional ids)`,
@@ -62,11 +63,13 @@ export function validateDefinition(
   if (typeof config.process !== 'function') {
     throw new ConfigError(`${where}: process(batch, context) is required`);
   }
+  const quarantine = quarantinePolicyOf(where, source.topic, config.onError, config.quarantine);
   return {
     name: config.name,
     source: { topic: source.topic, key: source.key ?? serde.nullable(serde.string()), value: source.value },
     state,
-    sinks,
+    sinks: quarantine ? { ...sinks, [quarantine.policy.sink]: quarantine.sink } : sinks,
     process: config.process,
+    ...(quarantine && { quarantine: quarantine.policy }),
   };
 }

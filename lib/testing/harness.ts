@@ -1,4 +1,5 @@
 import type { FlushReport } from '../checkpoint/flush';
+import { changeQuarantine, listQuarantine, type QuarantinedRecord } from '../checkpoint/quarantine-commands';
 import type { Checkpoint, TaskId } from '../core/checkpoint';
 import { type Logger, silentLogger } from '../core/log';
 import type { Json } from '../core/state-types';
@@ -123,6 +124,8 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
   }
 
   const task = (partition: number): TaskId => ({ fn: definition.name, topic, partition });
+  const keyBytes = (key: [] | [unknown]) =>
+    key.length === 0 ? {} : { key: definition.source.key.serialize(key[0] ?? null) };
 
   const api = {
     definition,
@@ -189,6 +192,21 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
     /** Committed state of a partition, as a plain object of flattened keys. */
     async state(partition = 0): Promise<Record<string, Json>> {
       return Object.fromEntries((await shared.store.load(task(partition)))?.state ?? []);
+    },
+    /** The records in a partition's quarantine (onError: 'quarantine-key'), in offset order. */
+    async quarantine(partition = 0): Promise<QuarantinedRecord[]> {
+      return listQuarantine(shared.store, task(partition));
+    },
+    /**
+     * `sluice quarantine <fn> replay [--key K]`: releases the parked records (of key `key`, given
+     * as a value of the source key serde); the partition's next batch runs them first.
+     */
+    async replayQuarantine(partition = 0, ...key: [] | [unknown]) {
+      return changeQuarantine(shared.store, task(partition), { action: 'replay', ...keyBytes(key) });
+    },
+    /** `sluice quarantine <fn> drop [--key K]`: discards the parked records (of key `key`). */
+    async dropQuarantine(partition = 0, ...key: [] | [unknown]) {
+      return changeQuarantine(shared.store, task(partition), { action: 'drop', ...keyBytes(key) });
     },
     /** Every outbox that was committed, in commit order. */
     committedOutboxes: shared.committed,

@@ -37,6 +37,11 @@ export interface QuarantineRunResult {
   replayed: number;
 }
 
+interface Parked {
+  offset: number;
+  message: OutboxMessage;
+}
+
 interface Item {
   raw: RawRecord;
   /** released by a replay: already in the quarantine (and on its topic) */
@@ -66,7 +71,8 @@ export async function runWithQuarantine(
 ): Promise<QuarantineRunResult> {
   const index = readQuarantineIndex(base);
   let edit: QuarantineEdit | null = null;
-  const messages: OutboxMessage[] = [];
+  // Parked records' messages, published after the batch's own outputs, in offset order.
+  const toQuarantine: Parked[] = [];
   let parked = 0;
   let replayed = 0;
   let items: Item[] = fresh.map((raw) => ({ raw, released: false }));
@@ -87,7 +93,10 @@ export async function runWithQuarantine(
           'behind',
         );
         edit.park(parkedRecord);
-        messages.push(quarantineMessage(task, parkedRecord, policy, limits));
+        toQuarantine.push({
+          offset: parkedRecord.offset,
+          message: quarantineMessage(task, parkedRecord, policy, limits),
+        });
         parked++;
       } else runnable.push(item);
     }
@@ -96,9 +105,10 @@ export async function runWithQuarantine(
 
   const whole = await runWhole(definition, policy, task, items, base, log, limits);
   let user: StateChange;
+  const messages: OutboxMessage[] = [];
   if (whole !== null) {
     user = whole.transaction;
-    messages.unshift(...whole.messages);
+    messages.push(...whole.messages);
     for (const item of items) {
       if (!item.released) continue;
       edit?.remove(item.raw.offset);
@@ -108,11 +118,13 @@ export async function runWithQuarantine(
     edit ??= editQuarantine(base);
     const isolated = await runOneByOne(definition, policy, task, items, base, log, limits, edit);
     user = isolated.change;
-    messages.unshift(...isolated.messages);
+    messages.push(...isolated.messages);
+    toQuarantine.push(...isolated.toQuarantine);
     parked += isolated.parked;
     replayed += isolated.replayed;
   }
 
+  messages.push(...toQuarantine.sort((a, b) => a.offset - b.offset).map((p) => p.message));
   if (edit === null || !edit.changed) return { transaction: user, messages, parked, replayed };
   const count = parkedCount(edit.index);
   if (parked > 0 && count > policy.maxRecords) {
@@ -183,10 +195,17 @@ async function runOneByOne(
   log: Logger,
   limits: ReadonlyMap<string, SinkLimits>,
   edit: QuarantineEdit,
-): Promise<{ change: StateChange; messages: OutboxMessage[]; parked: number; replayed: number }> {
+): Promise<{
+  change: StateChange;
+  messages: OutboxMessage[];
+  toQuarantine: Parked[];
+  parked: number;
+  replayed: number;
+}> {
   const working: StateEntries = new Map(base);
   const deltas: StateDelta[] = [];
   const messages: OutboxMessage[] = [];
+  const toQuarantine: Parked[] = [];
   let parked = 0;
   let replayed = 0;
   for (const { raw, released } of items) {
@@ -216,7 +235,8 @@ async function runOneByOne(
     edit.park(record);
     parked++;
     // A released record is on the quarantine topic already (from when it was first parked).
-    if (!released) messages.push(quarantineMessage(task, record, policy, limits));
+    if (!released)
+      toQuarantine.push({ offset: raw.offset, message: quarantineMessage(task, record, policy, limits) });
     log.warn(reason === 'failed' ? 'record failed terminally: quarantined' : 'record parked behind its key', {
       task: taskName(task),
       offset: raw.offset,
@@ -232,6 +252,7 @@ async function runOneByOne(
       applyTo: (target) => void applyDelta(target, delta),
     },
     messages,
+    toQuarantine,
     parked,
     replayed,
   };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { defineFunction, kafkaSink, SluiceError, serde, state } from '../../lib';
+import { defineFunction, kafkaSink, SluiceError, serde, state, TerminalError } from '../../lib';
+import { QUARANTINE_SINK } from '../../lib/checkpoint/quarantine-policy';
 import { FAULT_POINTS } from '../../lib/core/faults';
 import type { Store } from '../../lib/store/store';
 import { createHarness, type Harness } from '../../lib/testing/harness';
@@ -38,10 +39,76 @@ export const runningSum = defineFunction({
   },
 });
 
+/**
+ * The same running sum under `onError: 'quarantine-key'`, with a bug to fix: until `poison.fixed`,
+ * a value of -2 throws a TerminalError and -1 emits to a partition the sink lacks (terminal too),
+ * so both park their key. The fix reads a negative value as its absolute value.
+ */
+export const poison = { fixed: false };
+export const runningSumQuarantined = defineFunction({
+  name: 'running-sum-q',
+  source: { topic: 'numbers.v1-x', key: serde.string(), value: serde.json<number>() },
+  state: { sums: state.map<number>(), seen: state.value(0) },
+  sinks: { out: kafkaSink({ topic: 'sums', value: serde.json<{ key: string; sum: number }>() }) },
+  onError: 'quarantine-key',
+  process(batch, { state, emit }) {
+    for (const record of batch.records) {
+      if (record.value === -2 && !poison.fixed) throw new TerminalError(`poison record ${record.offset}`);
+      if (record.value === -1 && !poison.fixed) {
+        emit.out({ key: record.key, value: { key: record.key, sum: -1 }, partition: SINK_PARTITIONS + 4 });
+        continue;
+      }
+      const value = Math.abs(record.value);
+      const sum = value === 0 ? 0 : (state.sums.get(record.key) ?? 0) + value;
+      if (sum === 0) state.sums.delete(record.key);
+      else state.sums.set(record.key, sum);
+      state.seen.set((state.seen.get() ?? 0) + 1);
+      emit.out({ key: record.key, value: { key: record.key, sum } });
+    }
+  },
+});
+
 interface Rec {
   partition: number;
   key: string;
   value: number;
+}
+
+/** Per key, the records from its first poison (negative) record on: what the quarantine holds. */
+function quarantinedOf(records: Rec[], partition: number): Array<Rec & { offset: number }> {
+  const poisoned = new Set<string>();
+  const parked: Array<Rec & { offset: number }> = [];
+  records
+    .filter((r) => r.partition === partition)
+    .forEach((r, offset) => {
+      if (r.value < 0) poisoned.add(r.key);
+      if (poisoned.has(r.key)) parked.push({ ...r, offset });
+    });
+  return parked;
+}
+
+/**
+ * The reference under the quarantine: the fold of the records not quarantined (fixed: false),
+ * or, after the fix and a replay, of every record with the fixed reading (|value|).
+ */
+function foldQuarantined(records: Rec[], partition: number, fixed: boolean) {
+  const parked = new Set(quarantinedOf(records, partition).map((r) => r.offset));
+  const state: Record<string, number> = {};
+  const outputs: Array<{ key: string; sum: number }> = [];
+  let seen = 0;
+  records
+    .filter((r) => r.partition === partition)
+    .forEach((r, offset) => {
+      if (!fixed && parked.has(offset)) return;
+      const value = Math.abs(r.value);
+      const sum = value === 0 ? 0 : (state[`sums/${r.key}`] ?? 0) + value;
+      if (sum === 0) delete state[`sums/${r.key}`];
+      else state[`sums/${r.key}`] = sum;
+      seen++;
+      outputs.push({ key: r.key, sum });
+    });
+  if (seen > 0) state.seen = seen;
+  return { state, outputs };
 }
 
 /** The reference: every record applied once, in order, per partition; unpublishable ones skipped. */
@@ -85,7 +152,12 @@ const scenario = fc.record({
     fc.record({
       partition: fc.integer({ min: 0, max: PARTITIONS - 1 }),
       key: fc.constantFrom('a', 'b', 'c', 'k.1-x'),
-      value: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: 9 }) }, fc.constant(-1)),
+      value: fc.oneof(
+        { weight: 12, arbitrary: fc.integer({ min: 0, max: 9 }) },
+        fc.constant(-1),
+        // poison (quarantine mode only): the bisect mode has no terminal errors of its own
+        fc.constant(-2),
+      ),
     }),
     // fast-check's default size ("small") would keep arrays near 10 long whatever maxLength
     // says: schedules of a couple of batches per partition. "max" spreads them up to the bound.
@@ -94,6 +166,8 @@ const scenario = fc.record({
   steps: fc.array(step, { maxLength: 25, size: 'max' }),
   /** a second deployment (another stage) of the function reads the same topic on the same cluster */
   secondDeployment: fc.boolean(),
+  /** quarantine mode: a crash while the replayed records run */
+  replayFault: fc.option(fc.constantFrom(...FAULT_POINTS), { freq: 2 }),
 });
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
@@ -108,17 +182,27 @@ type Range = [partition: number, from: number, to: number];
  */
 async function runScenario(
   createStore: () => Promise<Store> | Store,
-  s: Scenario,
+  input: Scenario,
   stats: Stats,
+  mode: Mode,
 ): Promise<void> {
+  const quarantine = mode === 'quarantine';
+  // The bisect mode's function has no poison of its own: -2 is an ordinary value there.
+  const s = quarantine
+    ? input
+    : { ...input, records: input.records.map((r) => (r.value === -2 ? { ...r, value: 2 } : r)) };
+  poison.fixed = false;
   let now = 1_700_000_000_000;
   let lastFlushAt = now;
   const clock = () => now;
-  const main = createHarness(runningSum, { store: await createStore(), now: clock });
+  const main = createHarness(quarantine ? runningSumQuarantined : runningSum, {
+    store: await createStore(),
+    now: clock,
+  });
   main.broker.limits.set('sums', { partitions: SINK_PARTITIONS });
   const instances = [main, ...Array.from({ length: INSTANCES - 1 }, () => main.fork())];
   const second = s.secondDeployment ? main.deployment('prod', await createStore()) : null;
-  const streams = [0, 1, 2].map((p) => s.records.filter((r) => r.partition === p));
+  const streams: Rec[][] = [0, 1, 2].map((p) => s.records.filter((r) => r.partition === p));
   const cursor = [0, 0, 0];
   const eventFor = (h: Harness, ranges: Range[]) =>
     h.event(
@@ -258,7 +342,30 @@ async function runScenario(
   now += 61_000;
   await scheduledFlush(main);
 
-  for (const deployment of second ? [main, second] : [main]) {
+  const deployments = second ? [main, second] : [main];
+  if (quarantine) {
+    await checkQuarantine(deployments, s.records, false);
+    // A fix is deployed; every key is replayed; the next batch of each partition runs the parked
+    // records before its own (a record of a key never seen), under a crash maybe.
+    poison.fixed = true;
+    for (const deployment of deployments) {
+      for (let p = 0; p < PARTITIONS; p++)
+        stats.replayed += (await deployment.replayQuarantine(p)).offsets.length;
+    }
+    const sentinels = [0, 1, 2].map((partition) => ({ partition, key: 'z', value: 1 }));
+    for (const r of sentinels) streams[r.partition]!.push(r);
+    if (s.replayFault) main.failAt(s.replayFault, { times: 1 });
+    await deliver(
+      main,
+      [0, 1, 2].map((p): Range => [p, streams[p]!.length - 1, streams[p]!.length]),
+      true,
+    );
+    main.faults.clear();
+    now += 61_000;
+    await scheduledFlush(main);
+    await checkQuarantine(deployments, [...s.records, ...sentinels], true);
+  }
+  for (const deployment of quarantine ? [] : deployments) {
     for (let p = 0; p < PARTITIONS; p++) {
       const expected = fold(s.records, p);
       expect(await deployment.state(p), `state of partition ${p}`).toEqual(expected.state);
@@ -282,6 +389,55 @@ async function runScenario(
   stats.schedules++;
 }
 
+/**
+ * The quarantine's promise, per deployment and partition: before the fix, the state and outputs
+ * are the fold of the records not quarantined, the quarantine holds exactly the poisoned keys'
+ * records from their first poison on, in order, and each was published once to the quarantine
+ * topic. After the fix and a replay: the state is the fold of every record as if nothing had
+ * failed, each key's outputs are its fold's, and the quarantine is empty.
+ */
+async function checkQuarantine(deployments: Harness[], records: Rec[], fixed: boolean): Promise<void> {
+  for (const deployment of deployments) {
+    for (let p = 0; p < PARTITIONS; p++) {
+      const expected = foldQuarantined(records, p, fixed);
+      const where = `${deployment.namespace} partition ${p}${fixed ? ' after the replay' : ''}`;
+      const stateOf = Object.fromEntries(
+        Object.entries(await deployment.state(p)).filter(([k]) => !k.startsWith('~quarantine')),
+      );
+      expect(stateOf, `state of ${where}`).toEqual(expected.state);
+      const parked = (await deployment.quarantine(p)).map((r) => ({
+        offset: r.offset,
+        key: Buffer.from(r.key!, 'base64').toString(),
+        value: Number(Buffer.from(r.value!, 'base64').toString()),
+      }));
+      const expectedParked = fixed
+        ? []
+        : quarantinedOf(records, p).map((r) => ({ offset: r.offset, key: r.key, value: r.value }));
+      expect(parked, `quarantine of ${where}`).toEqual(expectedParked);
+      const published = deployment.published('out').filter((m) => m.partition === p);
+      const byKey = (outputs: Array<{ key: string; sum: number }>) => {
+        const keys: Record<string, number[]> = {};
+        for (const o of outputs) keys[o.key] = [...(keys[o.key] ?? []), o.sum];
+        return keys;
+      };
+      const values = published.map((m) => m.value as { key: string; sum: number });
+      if (fixed)
+        expect(byKey(values), `published outputs per key of ${where}`).toEqual(byKey(expected.outputs));
+      else expect(values, `published outputs of ${where}`).toEqual(expected.outputs);
+      const toQuarantine = deployment.broker.published
+        .filter(
+          (m) => m.namespace === deployment.namespace && m.task.partition === p && m.sink === QUARANTINE_SINK,
+        )
+        .map((m) => Number(Buffer.from(m.value!, 'base64').toString()));
+      expect(toQuarantine, `quarantine topic of ${where}: each parked record once`).toEqual(
+        quarantinedOf(records.slice(0, fixed ? -PARTITIONS : undefined), p).map((r) => r.value),
+      );
+    }
+  }
+}
+
+export type Mode = 'bisect' | 'quarantine';
+
 export interface Stats {
   schedules: number;
   faults: number;
@@ -298,12 +454,15 @@ export interface Stats {
   quietHours: number;
   /** batches failed before the commit by an output that could never be published */
   unpublishable: number;
+  /** quarantine mode: records released by a replay */
+  replayed: number;
 }
 
 /** Asserts exactly-once state and outputs over `runs` random schedules; returns what ran. */
 export async function checkExactlyOnce(
   createStore: () => Promise<Store> | Store,
   runs: number,
+  mode: Mode = 'bisect',
 ): Promise<Stats> {
   const stats: Stats = {
     schedules: 0,
@@ -318,9 +477,10 @@ export async function checkExactlyOnce(
     expiredMarkers: 0,
     quietHours: 0,
     unpublishable: 0,
+    replayed: 0,
   };
   await fc.assert(
-    fc.asyncProperty(scenario, (s) => runScenario(createStore, s, stats)),
+    fc.asyncProperty(scenario, (s) => runScenario(createStore, s, stats, mode)),
     {
       numRuns: runs,
       ...(process.env.SLUICE_PROPERTY_SEED ? { seed: Number(process.env.SLUICE_PROPERTY_SEED) } : {}),

@@ -31,3 +31,23 @@ it('holds on the file store too', async () => {
   console.log('exactly-once property (file):', JSON.stringify(stats));
   expect(stats.schedules).toBeGreaterThanOrEqual(60);
 }, 120_000);
+
+it("keeps exactly-once with poison records under onError: 'quarantine-key': state is the fold of the records not quarantined, the quarantine holds exactly the poisoned keys' records in order, and a replay after the fix yields the fold of everything", async () => {
+  const stats = await checkExactlyOnce(() => createMemoryStore(), 200, 'quarantine');
+  console.log('exactly-once property (quarantine):', JSON.stringify(stats));
+  expect(stats.schedules).toBeGreaterThanOrEqual(200);
+  expect(stats.replayed).toBeGreaterThan(0);
+  expect(stats.faults).toBeGreaterThan(0);
+  expect(stats.unpublishable).toBe(0);
+}, 180_000);
+
+it('keeps the quarantine exactly-once on the file store too (snapshots and deltas)', async () => {
+  let n = 0;
+  const stats = await checkExactlyOnce(
+    () => createFileStore(join(root, `q${n++}`), { snapshotEvery: 4 }),
+    40,
+    'quarantine',
+  );
+  console.log('exactly-once property (quarantine, file):', JSON.stringify(stats));
+  expect(stats.schedules).toBeGreaterThanOrEqual(40);
+}, 120_000);

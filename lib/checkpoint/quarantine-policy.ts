@@ -5,7 +5,7 @@ import {
   TerminalError,
   UnpublishableOutputError,
 } from '../core/errors';
-import { type Serde, serde } from '../core/serde';
+import type { Serde } from '../core/serde';
 import { kafkaSink } from '../sink/kafka';
 import { type AnySink, isSink } from '../sink/sink';
 
@@ -48,8 +48,11 @@ export interface QuarantinePolicy {
 export const QUARANTINE_SINK = '~quarantine';
 export const DEFAULT_QUARANTINE_MAX_RECORDS = 1000;
 
-const bytes = serde.nullable(serde.bytes()) as Serde<unknown>;
-/** For sinks that print (logs): the bytes as UTF-8, undecodable sequences replaced, never a throw. */
+/**
+ * How readers of the definition (the harness, `sluice invoke`, log sinks) show a quarantined
+ * key or value: UTF-8, undecodable sequences replaced, never a throw. Publishing never uses it:
+ * the outbox holds the record's own bytes.
+ */
 const lossyText: Serde<unknown> = {
   name: 'lossy-utf8',
   serialize: (value) => (value === null ? null : Buffer.from(String(value), 'utf8')),
@@ -110,10 +113,9 @@ export function quarantinePolicyOf(
   if (o.isTerminal !== undefined && typeof o.isTerminal !== 'function') {
     throw new ConfigError(`${where}.quarantine.isTerminal must be a function (error) => boolean`);
   }
-  // The records keep their bytes: the sink's serdes only matter to readers (bytes in, bytes out).
   const sink: AnySink = o.sink
-    ? { ...o.sink, key: bytes, value: o.sink.kind === 'kafka' ? bytes : lossyText }
-    : kafkaSink({ topic: o.topic ?? `${sourceTopic}.quarantine`, key: bytes, value: bytes });
+    ? { ...o.sink, key: lossyText, value: lossyText }
+    : kafkaSink({ topic: o.topic ?? `${sourceTopic}.quarantine`, key: lossyText, value: lossyText });
   return {
     policy: { sink: QUARANTINE_SINK, maxRecords, ...(o.isTerminal && { isTerminal: o.isTerminal }) },
     sink,

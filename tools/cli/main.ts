@@ -11,6 +11,7 @@ import { registerGcCommand } from './commands/gc';
 import { registerInitCommand } from './commands/init';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerProduceCommand } from './commands/produce';
+import { registerQuarantineCommand } from './commands/quarantine';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerStateCommand } from './commands/state';
@@ -75,6 +76,7 @@ export function createProgram(ctx: CliContext): Command {
   registerCheckpointsCommand(program, ctx);
   registerStateCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
+  registerQuarantineCommand(program, ctx);
   registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);
   registerInitCommand(program, ctx);

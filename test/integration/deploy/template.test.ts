@@ -275,7 +275,12 @@ describe('serverless.yml (MSK, IAM access control)', () => {
       arn('topic', 'test'),
     ]);
     expect(granted('kafka-cluster:WriteData').sort()).toEqual(
-      [arn('topic', 'test'), arn('topic', 'word-count-failures'), arn('topic', 'word-counts')].sort(),
+      [
+        arn('topic', 'test'),
+        arn('topic', 'generator-ticks.quarantine'),
+        arn('topic', 'word-count-failures'),
+        arn('topic', 'word-counts'),
+      ].sort(),
     );
     expect(granted('kafka-cluster:AlterGroup').sort()).toEqual(
       [

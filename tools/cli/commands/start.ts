@@ -14,6 +14,7 @@ import { collectTopic } from '../../walkthrough/collect';
 import { type RunFunction, walkthroughFunctions } from '../../walkthrough/functions';
 import { caughtUp, expectedSentences, observe, type SentTick } from '../../walkthrough/observe';
 import { createPlan, type WalkthroughPlan } from '../../walkthrough/plan';
+import { MALFORMED_TICK, quarantineCheck, type SentMalformed } from '../../walkthrough/quarantine-check';
 import { printChecks, printInspect, printTopWords } from '../../walkthrough/report';
 import { runChecks } from '../../walkthrough/verdict';
 import { words } from '../../walkthrough/verify';
@@ -138,9 +139,10 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
       `${env.configPath} has no ${missing.join(', ')} with a Kafka event: the walkthrough runs them`,
     );
   }
-  const [test, wordCounts] = await Promise.all([
+  const [test, wordCounts, quarantined] = await Promise.all([
     collectTopic(kafka, plan.topic('test')),
     collectTopic(kafka, plan.topic('word-counts')),
+    collectTopic(kafka, plan.topic('generator-ticks.quarantine')),
   ]);
   const emulator = await startEmulator({
     functions: [...functions.values()].map((f) => f.emulated),
@@ -163,11 +165,19 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
     // 5. Ticks, one at a time: the generator turns each into sentences on test.
     const ticks = plan.topic('generator-ticks');
     const sent: SentTick[] = [];
+    // One malformed tick among the others (after the first): quarantined, while the rest flow.
+    const malformed: SentMalformed[] = [];
     let sendError: unknown = null;
     const sending = (async () => {
       for (const [i, count] of plan.ticks.entries()) {
         if (i > 0) await sleep(opts.tickInterval);
         const partition = i % TICK_PARTITIONS;
+        if (i === 1 || (i === 0 && plan.ticks.length === 1)) {
+          const [bad] = await producer.send([
+            { topic: ticks, messages: [{ value: MALFORMED_TICK, partition }] },
+          ]);
+          malformed.push({ partition, offset: bad!.baseOffset });
+        }
         const [batch] = await producer.send([
           { topic: ticks, messages: [{ value: JSON.stringify({ count }), partition }] },
         ]);
@@ -180,7 +190,8 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
     step(
       'ticks',
       `${plan.ticks.length} × {"count": ${opts.perTick}} → ${ticks}, one every ${opts.tickInterval} ms: ` +
-        `${formatNumber(total)} sentences to come`,
+        `${formatNumber(total)} sentences to come; one malformed tick ${MALFORMED_TICK} goes to the generator's ` +
+        `quarantine (onError: 'quarantine-key') while the others flow`,
     );
     env.print(out.dim(`prefix, reading ${plan.topic('test')} (first ${opts.show} lines):`));
 
@@ -206,6 +217,7 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
         test.values.length >= expected.length &&
         wordCounts.values.length >= expectedWords &&
         prefixLines.length >= expected.length &&
+        quarantined.values.length >= malformed.length &&
         (await caughtUp(plan, functions, store, test));
       if (arrived && Date.now() - lastChange >= SETTLE_MS) break;
       if (Date.now() > deadline) {
@@ -223,6 +235,7 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
     const seen = await observe(plan, functions, store, { test, wordCounts, prefixLines });
     printTopWords(env, plan, seen, opts.top);
     const checks = runChecks(expected, seen);
+    checks.push(await quarantineCheck(plan, functions.get('generator')!, store, malformed, quarantined));
     if (timedOut) {
       checks.unshift({
         ok: false,

@@ -51,7 +51,7 @@ describe('the sentence generator', () => {
 });
 
 describe('functions/generator', () => {
-  it('emits the sentences of each tick, keyed per sentence, and skips bad ticks', async () => {
+  it('emits the sentences of each tick, keyed per sentence, and quarantines bad ticks while the others flow', async () => {
     const h = createHarness(generator);
     await h.invoke([{ value: { count: 2 } }, { value: { count: 'many' } }, { value: { count: 1 } }]);
     expect(h.published('sentences')).toEqual([
@@ -62,6 +62,10 @@ describe('functions/generator', () => {
       })),
       { partition: 0, key: '0-2-0', value: tickSentences({ partition: 0, offset: 2 }, 1)[0] },
     ]);
+    const parked = await h.quarantine();
+    expect(parked.map((r) => [r.offset, r.reason])).toEqual([[1, 'failed']]);
+    expect(parked[0]!.error).toContain('count must be an integer');
+    expect(h.published('~quarantine').map((m) => m.value)).toEqual(['{"count":"many"}']);
   });
 
   it('emits the same sentences when a crash makes it process a tick again', async () => {

@@ -86,6 +86,7 @@ describe('the walkthrough plan', () => {
     expect(plan.ticks).toEqual([20, 20, 5]);
     expect(plan.topics.map((t) => [t.name, t.partitions])).toEqual([
       ['generator-ticks-wabc123', 2],
+      ['generator-ticks.quarantine-wabc123', 1],
       ['test-wabc123', 4],
       ['word-counts-wabc123', 4],
       ['word-count-failures-wabc123', 1],

@@ -216,6 +216,45 @@ describe("onError: 'quarantine-key'", () => {
   });
 });
 
+describe('replays that fail again, and records too big for the quarantine topic', () => {
+  it('parks a replayed record that fails again, with its key behind it, without publishing it twice', async () => {
+    fixed = false;
+    const h = createHarness(ordered());
+    await h.invoke([
+      { key: 'a', value: -1 },
+      { key: 'a', value: 2 },
+    ]);
+    await h.replayQuarantine(0, 'a'); // no fix deployed: it fails again
+    await h.invoke([
+      { key: 'a', value: 3 },
+      { key: 'b', value: 1 },
+    ]);
+    expect((await h.quarantine()).map((r) => [r.offset, r.reason, r.status])).toEqual([
+      [0, 'failed', 'quarantined'],
+      [1, 'behind', 'quarantined'],
+      [2, 'behind', 'quarantined'],
+    ]);
+    expect((await h.state())['seen/b']).toEqual([1]);
+    const onTopic = h.broker.published.filter((m) => m.sink === QUARANTINE_SINK);
+    expect(onTopic.map((m) => Buffer.from(m.value!, 'base64').toString())).toEqual(['-1', '2', '3']);
+  });
+
+  it("publishes a record over the quarantine topic's max.message.bytes without its value; the state keeps it", async () => {
+    fixed = false;
+    const h = createHarness(ordered());
+    h.broker.limits.set('events.quarantine', { maxMessageBytes: 600 });
+    // JSON reads it as -Infinity: negative, so poison.
+    await h.invoke([{ key: 'a', rawValue: Buffer.from(`-${'9'.repeat(800)}`) }]);
+    const [message] = h.broker.published.filter((m) => m.sink === QUARANTINE_SINK);
+    expect(message!.value).toBeNull();
+    const headers = Object.fromEntries(
+      message!.headers!.map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(headers[QUARANTINE_HEADERS.valueOmitted]).toBe('801');
+    expect(Buffer.from((await h.quarantine())[0]!.value!, 'base64').toString()).toHaveLength(801);
+  });
+});
+
 describe('defineFunction validation of onError and quarantine', () => {
   const base = { name: 'f', source: { topic: 't', value: serde.string() }, process() {} };
   it('rejects quarantine options without the policy, unknown options and a bad bound', () => {

@@ -60,7 +60,8 @@ export class DecodeError extends SluiceError {
     super(
       'DECODE',
       `cannot decode the ${part} of record ${where.topic}-${where.partition}@${where.offset}: ${messageOf(cause)}. ` +
-        `Fix the producer or the source.${part} serde; the record is not skipped (route it with an on-failure destination)`,
+        `Fix the producer or the source.${part} serde; the record is not skipped silently: it is quarantined with ` +
+        "onError: 'quarantine-key', otherwise it fails its batch (route it with an on-failure destination)",
       { cause },
     );
     this.topic = where.topic;

@@ -158,10 +158,11 @@ runBench(
         fmtRatio(poisonPerBatch),
       ]);
       ctx.raw(`batch ${batch}`, { records: count, ...m });
+      // "Costs nothing when nothing fails": not slower than today's path beyond the noise.
       ctx.target({
         label: `batch ${batch}, no failure: rate(quarantine) / rate(fail)`,
-        op: 'within',
-        value: 0.1,
+        op: '>=',
+        value: 0.9,
         ratio: noFailure,
       });
     }

@@ -40,3 +40,23 @@ it('applies every record exactly once on the aws store, through spills, merges a
   clients.dynamodb.destroy();
   clients.s3.destroy();
 }, 300_000);
+
+// The quarantine's reserved state keys through the same spills, merges and compactions.
+it("keeps the quarantine exactly-once on the aws store (onError: 'quarantine-key', poison records, replay after a fix)", async () => {
+  const clients = createAwsClients();
+  const bucket = uniqueName('sluice-eoq');
+  await ensureAwsResources({ table: uniqueName('sluice-eoq'), bucket, ...clients });
+  const stats = await checkExactlyOnce(
+    async () => {
+      const table = uniqueName('sluice-eoq');
+      await ensureAwsResources({ table, bucket, ...clients });
+      return createAwsStore({ table, bucket, ...clients, inlineStateLimitBytes: 64, compactAfterDeltas: 3 });
+    },
+    10,
+    'quarantine',
+  );
+  console.log('exactly-once property (aws, quarantine):', JSON.stringify(stats));
+  expect(stats.schedules).toBe(10);
+  clients.dynamodb.destroy();
+  clients.s3.destroy();
+}, 300_000);

@@ -14,6 +14,7 @@ import { header } from './checkpoints';
 
 interface QuarantineOptions {
   key?: string;
+  unkeyed?: boolean;
   partition?: number;
   topic?: string;
   yes?: boolean;
@@ -33,6 +34,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     .argument('<function>', 'function name in serverless.yml (or a module path)')
     .argument('[action]', `${ACTIONS.join(' | ')}`, 'list')
     .option('--key <key>', 'only the records of this key (its UTF-8 bytes)')
+    .option('--unkeyed', 'only the records without a key (each was quarantined alone)')
     .option('--partition <n>', 'only this partition', intOption(0))
     .option('--topic <name>', "the source topic (default: the function's)")
     .option('--yes', 'confirm drop (the records are discarded for good)')
@@ -59,6 +61,7 @@ outbox stay as they are.`,
           throw new UsageError(`unknown action "${what}": use ${ACTIONS.join(', ')}`);
         }
         if (what === 'list' && opts.yes) throw new UsageError('--yes only confirms drop');
+        if (opts.key !== undefined && opts.unkeyed) throw new UsageError('choose one of --key and --unkeyed');
         if (what === 'drop' && !opts.yes) {
           throw new UsageError('drop discards the quarantined records for good: add --yes to confirm');
         }
@@ -72,8 +75,9 @@ outbox stay as they are.`,
         const tasks: TaskId[] = (await store.list(definition.name)).filter(
           (t) => t.topic === topic && (opts.partition === undefined || t.partition === opts.partition),
         );
-        const key = opts.key === undefined ? undefined : Buffer.from(opts.key, 'utf8');
-        const matches = (r: QuarantinedRecord) => key === undefined || r.key === key.toString('base64');
+        const key = opts.unkeyed ? null : opts.key === undefined ? undefined : Buffer.from(opts.key, 'utf8');
+        const matches = (r: QuarantinedRecord) =>
+          key === undefined || r.key === (key === null ? null : key.toString('base64'));
 
         if (what === 'list') {
           const records = (await Promise.all(tasks.map((t) => listQuarantine(store, t))))
@@ -113,9 +117,12 @@ outbox stay as they are.`,
         }
         header(env, definition.name, topic, store.kind);
         if (results.length === 0) {
-          env.note(
-            `no quarantined records${opts.key === undefined ? '' : ` of key ${JSON.stringify(opts.key)}`}`,
-          );
+          const which = opts.unkeyed
+            ? ' without a key'
+            : opts.key === undefined
+              ? ''
+              : ` of key ${JSON.stringify(opts.key)}`;
+          env.note(`no quarantined records${which}`);
           env.setExitCode(1);
           return;
         }

@@ -63,6 +63,27 @@ it('lists parked records, replays a key after a fix and drops another', async ()
   expect(nothing.code).toBe(1);
 });
 
+it('selects the records without a key with --unkeyed', async () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'sluice-cli-quarantine-'));
+  const store2 = ['--store', 'file', '--store-dir', dir2];
+  try {
+    await run(['invoke', POISON, '--records', '-', ...store2], {
+      stdin: [
+        JSON.stringify({ partition: 0, value: 'poison' }),
+        JSON.stringify({ partition: 0, key: 'a', value: 'poison' }),
+      ].join('\n'),
+    });
+    const listed = JSON.parse((await run(['quarantine', POISON, '--unkeyed', '--json', ...store2])).stdout);
+    expect(listed.records.map((r: { offset: number }) => r.offset)).toEqual([0]);
+    const dropped = await run(['quarantine', POISON, 'drop', '--unkeyed', '--yes', ...store2]);
+    expect(dropped.stdout).toContain('partition 0: 1 record(s) dropped for good (offsets 0;');
+    const both = await run(['quarantine', POISON, '--unkeyed', '--key', 'a', ...store2]);
+    expect(both.code).toBe(EXIT.usage);
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
 it('rejects an unknown action', async () => {
   const { code, stderr } = await run(['quarantine', POISON, 'purge', ...store]);
   expect(code).toBe(EXIT.usage);

@@ -1,8 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import {
+  type Checkpoint,
+  type CommitRequest,
+  checkpointOfCommit,
+  isCommitBase,
+  type LoadedCheckpoint,
+  type TaskId,
+  withCheckpointDefaults,
+} from '../core/checkpoint';
 import { CheckpointConflictError, messageOf, StoreError } from '../core/errors';
 import type { StateDelta, StateEntries } from '../core/state-types';
 import { parseTaskKey, taskKey, taskName } from '../core/task';
@@ -60,8 +68,21 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     return { versions: versions.sort((a, b) => a - b), snapshots: snapshots.sort((a, b) => a - b) };
   }
 
+  const parseVersion = (text: string): VersionFile => {
+    const file = JSON.parse(text) as VersionFile;
+    return { ...file, checkpoint: withCheckpointDefaults(file.checkpoint) };
+  };
   const readVersion = async (dir: string, version: number): Promise<VersionFile> =>
-    JSON.parse(await readFile(join(dir, `v${pad(version)}.json`), 'utf8')) as VersionFile;
+    parseVersion(await readFile(join(dir, `v${pad(version)}.json`), 'utf8'));
+  /** The checkpoint of `version`, or null when its file is gone (a reset) or was never written. */
+  const checkpointAt = (dir: string, version: number): Checkpoint | null => {
+    try {
+      return parseVersion(readFileSync(join(dir, `v${pad(version)}.json`), 'utf8')).checkpoint;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
 
   async function latestCheckpoint(dir: string): Promise<Checkpoint | null> {
     const { versions } = await versionsIn(dir);
@@ -112,16 +133,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     const conflict = async () =>
       new CheckpointConflictError(name, request.expectedVersion, await latestCheckpoint(dir));
     if (request.expectedVersion > 0) {
-      // The version we build on must still be there (a reset removes it).
-      if (!existsSync(join(dir, `v${pad(request.expectedVersion)}.json`))) throw await conflict();
+      // The version we build on must still be there (a reset removes it), with the commit id
+      // we built on (a directory restored from a backup can hold another history's version).
+      if (!isCommitBase(checkpointAt(dir, request.expectedVersion), request)) throw await conflict();
     }
-    const checkpoint: Checkpoint = {
-      version: request.expectedVersion + 1,
-      next: request.next,
-      outbox: request.outbox,
-      stateKeys: request.stateKeys,
-      committedAt: request.committedAt,
-    };
+    const checkpoint = checkpointOfCommit(request, randomBytes(8).toString('hex'));
     const body = JSON.stringify({ checkpoint, delta: request.delta } satisfies VersionFile);
     try {
       if (request.expectedVersion === 0) mkdirSync(dir, { recursive: true });

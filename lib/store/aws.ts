@@ -16,6 +16,7 @@ import { type Attributes, type CheckpointItem, checkpointOf, fromAttributes, toA
 import { createStateObjects, MissingObjectError } from './aws-objects';
 import { type AwsStoreOptions, validateAwsStoreOptions } from './aws-options';
 import { createOutboxes } from './aws-outbox';
+import { createAwsSavepoints } from './aws-savepoints';
 import { createStateLayout, type KnownState, type StateWriteKind } from './aws-state';
 import { type SweepOptions, type SweepResult, sweepOrphans } from './aws-sweep';
 import type { CommitResult, Store, StoreCost } from './store';
@@ -392,6 +393,16 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
         addCost(totals, cost);
       }
     },
+
+    savepoints: createAwsSavepoints({
+      dynamodb,
+      s3,
+      objects,
+      table,
+      bucket: config.bucket,
+      prefix: config.prefix,
+      namespace: config.namespace,
+    }),
 
     async close() {
       // Injected clients belong to the caller.

@@ -15,6 +15,7 @@ import { CheckpointConflictError, messageOf, StoreError } from '../core/errors';
 import type { StateDelta, StateEntries } from '../core/state-types';
 import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeSnapshot, encodeSnapshot } from '../state/encoding';
+import { createFileSavepoints } from './savepoints-local';
 import type { CommitResult, Store } from './store';
 
 export interface FileStoreOptions {
@@ -169,7 +170,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     commit,
     async list(fn?: string): Promise<TaskId[]> {
       const tasks: TaskId[] = [];
-      const fns = fn === undefined ? await readdir(root).catch(() => []) : [encodeURIComponent(fn)];
+      // '.savepoints' and the like are not functions (a function name is never dot-first encoded).
+      const fns =
+        fn === undefined
+          ? (await readdir(root).catch(() => [] as string[])).filter((f) => !f.startsWith('.'))
+          : [encodeURIComponent(fn)];
       for (const f of fns) {
         for (const topic of await readdir(join(root, f)).catch(() => [])) {
           for (const partition of await readdir(join(root, f, topic)).catch(() => [])) {
@@ -182,6 +187,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     async reset(task: TaskId): Promise<void> {
       await rm(dirOf(task), { recursive: true, force: true });
     },
+    savepoints: createFileSavepoints(root),
     async close(): Promise<void> {},
   };
 }

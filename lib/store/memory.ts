@@ -11,6 +11,7 @@ import { CheckpointConflictError } from '../core/errors';
 import type { StateEntries } from '../core/state-types';
 import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeDelta, encodeDelta } from '../state/encoding';
+import { createMemorySavepoints } from './savepoints-local';
 import type { CommitResult, Store } from './store';
 
 export interface MemoryEntry {
@@ -72,6 +73,7 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
     async reset(task: TaskId): Promise<void> {
       tasks.delete(taskKey(task));
     },
+    savepoints: createMemorySavepoints(),
     async close(): Promise<void> {},
   };
 }

@@ -187,7 +187,10 @@ export function describeStore(name: string, createStore: () => Promise<Store> | 
       expect(first.checkpoint).toMatchObject({ version: 1, epoch: 2, last });
       expect(first.checkpoint.commitId).toMatch(/^[0-9a-f]{8,}$/);
       expect(await store.peek(t)).toMatchObject({ commitId: first.checkpoint.commitId, epoch: 2, last });
-      expect((await store.load(t))?.checkpoint).toMatchObject({ commitId: first.checkpoint.commitId, epoch: 2 });
+      expect((await store.load(t))?.checkpoint).toMatchObject({
+        commitId: first.checkpoint.commitId,
+        epoch: 2,
+      });
       // Same version, another commit id: another history's version 1 (a restored table).
       const stale = commit(t, 1, { expectedCommitId: 'another-history' });
       await expect(store.commit(stale)).rejects.toBeInstanceOf(CheckpointConflictError);

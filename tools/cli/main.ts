@@ -11,6 +11,8 @@ import { registerGcCommand } from './commands/gc';
 import { registerInitCommand } from './commands/init';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerProduceCommand } from './commands/produce';
+import { registerResetCommand, registerRewindCommand } from './commands/rewind';
+import { registerSavepointCommand } from './commands/savepoint';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerStateCommand } from './commands/state';
@@ -75,6 +77,9 @@ export function createProgram(ctx: CliContext): Command {
   registerCheckpointsCommand(program, ctx);
   registerStateCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
+  registerSavepointCommand(program, ctx);
+  registerRewindCommand(program, ctx);
+  registerResetCommand(program, ctx);
   registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);
   registerInitCommand(program, ctx);

@@ -58,8 +58,11 @@ export interface RewoundTask {
   from: number | null;
   to: number;
   stateKeys: number;
-  /** the pending outbox of the old history that was published first (messages), 0: none */
-  publishedFirst: number;
+  /**
+   * outputs in the old history's last outbox, published first unless the marker showed them
+   * published already (0: no outbox)
+   */
+  flushedOutbox: number;
   epoch: number;
 }
 
@@ -97,7 +100,7 @@ export async function rewindTasks(
     const current = loaded?.checkpoint ?? null;
     const position = positionOf(target, partition, loaded);
 
-    let publishedFirst = 0;
+    let flushedOutbox = 0;
     if (current?.outbox && current.outbox.messages.length > 0) {
       await publishOutbox(deps.publishers, {
         namespace: deps.namespace,
@@ -107,7 +110,7 @@ export async function rewindTasks(
         faults: deps.faults ?? noFaults,
         recovery: true,
       });
-      publishedFirst = current.outbox.messages.length;
+      flushedOutbox = current.outbox.messages.length;
     }
     await deps.markers.fence(task);
 
@@ -139,7 +142,7 @@ export async function rewindTasks(
       from: current?.next ?? null,
       to: position.next,
       stateKeys: position.state.size,
-      publishedFirst,
+      flushedOutbox,
       epoch,
     });
   }

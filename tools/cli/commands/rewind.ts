@@ -127,7 +127,8 @@ async function run(env: CommandEnv, name: string, to: string, opts: RewindOption
       formatTable(rewound, [
         ...columns,
         { header: 'EPOCH', value: (r: RewoundTask) => r.epoch },
-        { header: 'PUBLISHED FIRST', value: (r: RewoundTask) => r.publishedFirst },
+        { header: 'STATE KEYS', value: (r: RewoundTask) => r.stateKeys },
+        { header: 'LAST OUTBOX', value: (r: RewoundTask) => r.flushedOutbox },
       ]),
     );
     env.note(

@@ -123,4 +123,14 @@ it('rewinds to a savepoint and resets: the replayed ranges are published again, 
   expect(count(viaKcat)).toEqual(count(expected));
   expect(count(viaKafkajs)).toEqual(count(expected));
   expect(viaKcat).toHaveLength(expected.length);
+
+  // The source topic deleted and recreated: the checkpoints are ahead of the new log, and say so.
+  await kafka.admin().deleteTopics([source]);
+  await waitFor(async () => (await kafka.admin().createTopic(source, { partitions: PARTITIONS })) && true, {
+    message: 'could not recreate the source topic',
+  });
+  const checkpoints = await run(['checkpoints', 'upper', ...cli], { env, cwd: dir });
+  expect(checkpoints.code, checkpoints.stderr).toBe(0);
+  expect(checkpoints.stderr).toContain('partition 0: the log ends at 0, before the checkpoint');
+  expect(checkpoints.stderr).toContain('sluice reset upper --partition 0');
 });

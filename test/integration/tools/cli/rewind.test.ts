@@ -89,6 +89,19 @@ it('rewinds to a savepoint and resets: the replayed ranges are published again, 
   expect(refused.stderr).toContain('update-event-source-mapping');
   await stop(dev);
 
+  const unknown = await run(['rewind', 'upper', ...cli, '--to', 'nosuch'], { env, cwd: dir });
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('no savepoint "nosuch"');
+  expect(unknown.stderr).toContain('choose one of before-b');
+  const partial = await run(['rewind', 'upper', ...cli, '--to', 'before-b', '--partition', '0'], {
+    env,
+    cwd: dir,
+  });
+  expect(partial.stderr).toContain('a savepoint is rewound whole');
+  const byTime = await run(['rewind', 'upper', ...cli, '--to', '2000-01-01T00:00:00Z'], { env, cwd: dir });
+  expect(byTime.code, byTime.stderr).toBe(0);
+  expect(byTime.stderr).toContain('EMPTY state from the first record at or after 2000-01-01T00:00:00.000Z');
+  expect(byTime.stdout).toMatch(/^ +0 +10 +0$/m);
   const plan = await run(['rewind', 'upper', ...cli, '--to', 'before-b'], { env, cwd: dir });
   expect(plan.code, plan.stderr).toBe(0);
   expect(plan.stderr).toContain('nothing changed: add --execute');

@@ -1,8 +1,8 @@
 import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
-import { CheckpointConflictError } from '../core/errors';
+import { CheckpointConflictError, TaskRewoundError } from '../core/errors';
 import type { FaultInjector } from '../core/faults';
 import type { Logger } from '../core/log';
-import { taskKey } from '../core/task';
+import { taskKey, taskName } from '../core/task';
 import type { PartitionBatch, RawRecord } from '../event/types';
 import type { Publishers } from '../sink/publisher';
 import type { Store, StoreCost } from '../store/store';
@@ -11,6 +11,7 @@ import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
 import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
 import { runWithQuarantine } from './quarantine-run';
 import { runProcess } from './run-process';
+import { appliedRecord, checkSkippedRecords, logGap } from './source-log';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
@@ -49,10 +50,24 @@ export function createCoordinator(deps: CoordinatorDeps) {
   const warm = createWarmCache();
   const counters = { reruns: 0 };
 
-  /** The task's warm entry, loading it when cold; the caller releases it. */
-  async function acquire(definition: FunctionDefinition, task: TaskId): Promise<WarmTask> {
+  /**
+   * The task's warm entry, loading it when cold; the caller releases it. A warm entry is trusted
+   * without a read, except to skip records: a batch below the warm next offset is a redelivery,
+   * or the task was rewound by another process, so the store is asked once (rare, and cheap
+   * next to skipping a rewound range as "applied").
+   */
+  async function acquire(definition: FunctionDefinition, task: TaskId, first: number): Promise<WarmTask> {
     const cached = warm.acquire(task);
-    if (cached) return cached;
+    if (cached && first < cached.checkpoint.next) {
+      const stored = await deps.store.peek(task);
+      if (stored?.version === cached.checkpoint.version && stored.commitId === cached.checkpoint.commitId) {
+        return cached;
+      }
+      warm.drop(task, cached);
+      warm.release(cached);
+    } else if (cached) {
+      return cached;
+    }
     const loaded = await deps.store.load(task);
     const outbox = loaded?.checkpoint.outbox ?? null;
     if (outbox) checkOutboxSinks(task, outbox, definition.sinks);
@@ -85,8 +100,10 @@ export function createCoordinator(deps: CoordinatorDeps) {
     definition: FunctionDefinition,
     task: TaskId,
     records: RawRecord[],
+    seen: { epoch: number },
   ): Promise<Omit<BatchOutcome, 'reran'>> {
-    const entry = await acquire(definition, task);
+    const entry = await acquire(definition, task, records[0]?.offset ?? 0);
+    seen.epoch = entry.checkpoint.epoch;
     try {
       await deps.faults('after-load', task);
 
@@ -104,20 +121,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const base = entry.checkpoint;
       const fresh = records.filter((r) => r.offset >= base.next);
       const skipped = records.length - fresh.length;
+      if (skipped > 0) checkSkippedRecords(task, base, records.slice(0, skipped));
       const first = fresh[0];
       const last = fresh.at(-1);
       if (first === undefined || last === undefined) {
         return { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
       }
       const gap = base.version > 0 ? first.offset - base.next : 0;
-      if (gap > 0) {
-        deps.log.info('offset gap before batch (compaction, transaction markers or retention)', {
-          task: taskKey(task),
-          expected: base.next,
-          got: first.offset,
-          gap,
-        });
-      }
+      if (gap > 0) logGap(deps.log, task, base.next, first.offset);
 
       // 4. Process; every output is checked against its sink's limits before anything commits.
       const limits = await sinkLimits(deps.publishers, definition.sinks);
@@ -146,6 +157,9 @@ export function createCoordinator(deps: CoordinatorDeps) {
       } = await deps.store.commit({
         task,
         expectedVersion: base.version,
+        expectedCommitId: base.commitId,
+        epoch: base.epoch,
+        last: appliedRecord(last),
         next: last.offset + 1,
         delta: transaction.delta(),
         stateKeys: transaction.sizeAfter(),
@@ -185,10 +199,20 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
   async function runBatch(definition: FunctionDefinition, batch: PartitionBatch): Promise<BatchOutcome> {
     const task: TaskId = { fn: definition.name, topic: batch.topic, partition: batch.partition };
+    const seen = { epoch: 0 };
     try {
-      return { ...(await attempt(definition, task, batch.records)), reran: false };
+      return { ...(await attempt(definition, task, batch.records, seen)), reran: false };
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
+      const current = error.current as Checkpoint | null;
+      const first = batch.records[0]?.offset ?? 0;
+      // Rewound meanwhile: re-running is right only for a batch that reaches back to the rewind
+      // point; one starting after it belongs to the old history (its records in between were
+      // never applied on the new one).
+      if (current && current.epoch !== seen.epoch && first > current.next) {
+        warm.drop(task);
+        throw new TaskRewoundError(taskName(task), current.next, first);
+      }
       // Lambda gave this batch to an instance whose warm checkpoint is old, or an invocation
       // beside it committed first. Failing would count against MaximumRetryAttempts and bisect;
       // re-running on the current checkpoint skips what is applied and applies the rest.
@@ -197,10 +221,10 @@ export function createCoordinator(deps: CoordinatorDeps) {
         'checkpoint moved on since this process read it: re-running the batch on the current one',
         {
           task: taskKey(task),
-          current: (error.current as Checkpoint | null)?.version ?? null,
+          current: current?.version ?? null,
         },
       );
-      return { ...(await attempt(definition, task, batch.records)), reran: true };
+      return { ...(await attempt(definition, task, batch.records, seen)), reran: true };
     }
   }
 
@@ -258,5 +282,14 @@ function isEmpty(outbox: Outbox | null): boolean {
 }
 
 function emptyCheckpoint(): Checkpoint {
-  return { version: 0, next: 0, outbox: null, stateKeys: 0, committedAt: 0 };
+  return {
+    version: 0,
+    commitId: '',
+    epoch: 0,
+    last: null,
+    next: 0,
+    outbox: null,
+    stateKeys: 0,
+    committedAt: 0,
+  };
 }

@@ -145,6 +145,9 @@ export async function confirmOutbox(
     const result = await store.commit({
       task,
       expectedVersion: checkpoint.version,
+      expectedCommitId: checkpoint.commitId,
+      epoch: checkpoint.epoch,
+      last: checkpoint.last,
       next: checkpoint.next,
       delta: { set: [], del: [] },
       stateKeys: checkpoint.stateKeys,

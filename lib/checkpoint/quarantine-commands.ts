@@ -91,6 +91,10 @@ export async function changeQuarantine(
       const result = await store.commit({
         task,
         expectedVersion: checkpoint.version,
+        expectedCommitId: checkpoint.commitId,
+        // Not a rewind, and no record applied: epoch and last applied record stay.
+        epoch: checkpoint.epoch,
+        last: checkpoint.last,
         next: checkpoint.next,
         delta,
         stateKeys: checkpoint.stateKeys + addedKeys,

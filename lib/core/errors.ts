@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'STACK_UNAVAILABLE',
   'TERMINAL',
   'QUARANTINE_FULL',
+  'SOURCE_CHANGED',
+  'TASK_REWOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -81,6 +83,41 @@ export class CheckpointConflictError<C = unknown> extends SluiceError {
       { retriable: true },
     );
     this.current = current;
+  }
+}
+
+/**
+ * Records at offsets the checkpoint counts as applied are not the records it applied: the source
+ * topic was deleted and recreated, or truncated (unclean leader election). Skipping them would
+ * drop them silently; applying them would mix two logs. Retrying will not help: an operator
+ * decides, with `sluice reset` or `sluice rewind`.
+ */
+export class SourceChangedError extends SluiceError {
+  constructor(task: string, fn: string, partition: number, evidence: string) {
+    super(
+      'SOURCE_CHANGED',
+      `the source log of ${task} changed under its checkpoint: ${evidence}. The topic was probably deleted and ` +
+        'recreated, or truncated by an unclean leader election; nothing was applied. Decide where the task ' +
+        `starts over: \`sluice reset ${fn} --partition ${partition}\` (empty state from the earliest offset) or ` +
+        `\`sluice rewind ${fn} --to <savepoint | ISO time>\` (docs/cli.md); disable the trigger first`,
+      { retriable: false },
+    );
+  }
+}
+
+/**
+ * The task was rewound (or reset) while this batch was in flight, and the batch starts after the
+ * rewind point: it belongs to the history before the rewind and must not be applied on the new
+ * one. The trigger redelivers from the rewind point.
+ */
+export class TaskRewoundError extends SluiceError {
+  constructor(task: string, next: number, first: number) {
+    super(
+      'TASK_REWOUND',
+      `${task} was rewound to offset ${next} while this batch (from offset ${first}) was in flight: the batch ` +
+        'belongs to the history before the rewind and was not applied; the trigger delivers again from the rewind point',
+      { retriable: false },
+    );
   }
 }
 

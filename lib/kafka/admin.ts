@@ -42,6 +42,8 @@ export interface KafkaAdmin {
    * Tests use it to remove an outbox marker, as `offsets.retention.minutes` would expire it.
    */
   deleteGroups(groupIds: string[]): Promise<void>;
+  /** Commits offsets for a group that has no members (Kafka refuses it for an active group). */
+  setOffsets(groupId: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void>;
   /** Effective values of topic configs (topic override, else the broker default), by name. */
   topicConfig(topic: string, names: string[]): Promise<Map<string, string>>;
   /** A consumer group's state (`Empty`, `Stable`, `PreparingRebalance`, `Dead`, ...) and member count. */
@@ -128,6 +130,14 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       return new Map(
         (result?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : null]),
       );
+    },
+    async setOffsets(groupId, topic, offsets) {
+      await connected.get();
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
     },
     async deleteGroups(groupIds) {
       await connected.get();

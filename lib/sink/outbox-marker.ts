@@ -1,6 +1,7 @@
-import { outboxGroupId, type TaskId } from '../core/task';
+import { outboxGroupId, type TaskId, transactionalIdOf } from '../core/task';
 import type { KafkaAdmin } from '../kafka/admin';
 import type { TransactionOffsets } from '../kafka/messages';
+import type { KafkaPort } from './kafka-port';
 
 /**
  * The outbox marker (DESIGN section 5): the committed offset of consumer group
@@ -52,4 +53,31 @@ export async function readOutboxMarker(
 ): Promise<number | null> {
   const offsets = await admin.committedOffsets(outboxGroupId(namespace, task.fn), task.topic);
   return offsets.get(task.partition) ?? null;
+}
+
+/**
+ * The outbox markers of one deployment, and the fencing of its tasks' transactional ids, for
+ * rewinds (lib/checkpoint/rewind.ts). Setting a marker is an admin OffsetCommit: the marker group
+ * never has members, so Kafka accepts it.
+ */
+export function createKafkaOutboxMarkers(kafka: KafkaPort, namespace: string) {
+  const admin = kafka.admin();
+  return {
+    async fence(task: TaskId): Promise<void> {
+      const producer = kafka.transactionalProducer({ transactionalId: transactionalIdOf(namespace, task) });
+      try {
+        await producer.connect();
+      } finally {
+        await producer.disconnect();
+      }
+    },
+    read: (task: TaskId) => readOutboxMarker(admin, namespace, task),
+    async set(task: TaskId, offset: number): Promise<void> {
+      await admin.setOffsets(
+        outboxGroupId(namespace, task.fn),
+        task.topic,
+        new Map([[task.partition, offset]]),
+      );
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, Outbox, TaskId } from '../core/checkpoint';
+import type { AppliedRecord, Checkpoint, Outbox, TaskId } from '../core/checkpoint';
 import { StoreError } from '../core/errors';
 
 /**
@@ -17,7 +17,11 @@ import { StoreError } from '../core/errors';
  * | `next`         | N    | next source offset to apply                                           |
  * | `stateKeys`    | N    | number of state keys                                                  |
  * | `committedAt`  | N    | epoch ms                                                              |
- * | `commitId`     | S    | random per commit: a retried write that finds it knows it already won |
+ * | `commitId`     | S    | random per commit: part of the commit condition (a version restored   |
+ * |                |      | from a backup is another commit), and a retried write that finds its  |
+ * |                |      | own knows it already won                                              |
+ * | `epoch`        | N    | bumped by every rewind/reset (absent in items from before: 0)         |
+ * | `last`         | S    | the last applied record as JSON (`AppliedRecord`), when there is one  |
  * | `objectPrefix` | S    | S3 prefix of this task's objects (`<prefix><pk>/`)                    |
  * | `state`        | S    | inline state: a `sluice.snapshot.v1` document                         |
  * | `snapshot`     | S    | spilled state: id of the snapshot object                              |
@@ -61,6 +65,8 @@ export interface CheckpointItem {
   stateKeys: number;
   committedAt: number;
   commitId: string;
+  epoch: number;
+  last: AppliedRecord | null;
   objectPrefix: string;
   state: ItemState;
   outbox: ItemOutbox;
@@ -80,8 +86,10 @@ export function toAttributes(item: CheckpointItem): Attributes {
     stateKeys: { N: String(item.stateKeys) },
     committedAt: { N: String(item.committedAt) },
     commitId: { S: item.commitId },
+    epoch: { N: String(item.epoch) },
     objectPrefix: { S: item.objectPrefix },
   };
+  if (item.last) attributes.last = { S: JSON.stringify(item.last) };
   if (item.state.kind === 'inline') {
     attributes.state = { S: item.state.encoded };
   } else {
@@ -141,6 +149,8 @@ export function fromAttributes(attributes: Attributes): CheckpointItem {
     stateKeys: read.number('stateKeys'),
     committedAt: read.number('committedAt'),
     commitId: read.string('commitId'),
+    epoch: read.optionalNumber('epoch') ?? 0,
+    last: read.optionalJson<AppliedRecord>('last'),
     objectPrefix: read.string('objectPrefix'),
     state,
     outbox,
@@ -151,6 +161,9 @@ export function fromAttributes(attributes: Attributes): CheckpointItem {
 export function checkpointOf(item: CheckpointItem, outbox: Outbox | null): Checkpoint {
   return {
     version: item.version,
+    commitId: item.commitId,
+    epoch: item.epoch,
+    last: item.last,
     next: item.next,
     outbox,
     stateKeys: item.stateKeys,
@@ -208,6 +221,19 @@ function reader(attributes: Attributes) {
       if (value === undefined) throw missing(name, 'N');
       return Number(value);
     },
+    optionalNumber(name: string): number | undefined {
+      const value = attributes[name]?.N;
+      return value === undefined ? undefined : Number(value);
+    },
+    optionalJson<T>(name: string): T | null {
+      const value = attributes[name]?.S;
+      if (value === undefined) return null;
+      try {
+        return JSON.parse(value) as T;
+      } catch {
+        throw corrupt(pk, `attribute ${name} is not JSON`);
+      }
+    },
     optionalNumberList(name: string): number[] | undefined {
       const list = attributes[name]?.L;
       if (list === undefined) return undefined;
@@ -230,7 +256,8 @@ function reader(attributes: Attributes) {
 function corrupt(pk: string, what: string): StoreError {
   return new StoreError(
     `checkpoint item ${pk} is not a valid Sluice checkpoint: ${what}. ` +
-      'Was the table (SLUICE_TABLE) written by something else? Reset the task (sluice reset) to start it over',
+      'Was the table (SLUICE_TABLE) written by something else? Start the task over with ' +
+      '`sluice reset <function> --partition <p> --execute` (docs/cli.md)',
     { retriable: false },
   );
 }

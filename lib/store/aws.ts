@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, StoreBase } from '../core/checkpoint';
+import {
+  type Checkpoint,
+  type CommitRequest,
+  checkpointOfCommit,
+  isCommitBase,
+  type LoadedCheckpoint,
+  type StoreBase,
+} from '../core/checkpoint';
 import { CheckpointConflictError } from '../core/errors';
 import { parseTaskKey, type TaskId, taskKey, taskName } from '../core/task';
 import { createAwsClients } from './aws-clients';
@@ -9,6 +16,7 @@ import { type Attributes, type CheckpointItem, checkpointOf, fromAttributes, toA
 import { createStateObjects, MissingObjectError } from './aws-objects';
 import { type AwsStoreOptions, validateAwsStoreOptions } from './aws-options';
 import { createOutboxes } from './aws-outbox';
+import { createAwsSavepoints } from './aws-savepoints';
 import { createStateLayout, type KnownState, type StateWriteKind } from './aws-state';
 import { type SweepOptions, type SweepResult, sweepOrphans } from './aws-sweep';
 import type { CommitResult, Store, StoreCost } from './store';
@@ -205,7 +213,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     // another on one warm entry, the scheduled flush): learn where the state lives from the
     // item alone; the objects are read only if this commit compacts.
     const item = await readItem(request.task, cost);
-    if (item?.version !== request.expectedVersion) {
+    if (!item || !isCommitBase(item, request)) {
       totals.conflicts += 1;
       const current = item ? checkpointOf(item, await outboxes.read(item, cost)) : null;
       throw new CheckpointConflictError(taskName(request.task), request.expectedVersion, current);
@@ -239,7 +247,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
         // version. One read tells the caller which checkpoint fenced it.
         if (error instanceof MissingObjectError) {
           const current = await currentCheckpoint(request.task, cost);
-          if (current?.version !== request.expectedVersion) {
+          if (!isCommitBase(current, request)) {
             totals.conflicts += 1;
             throw new CheckpointConflictError(taskName(request.task), request.expectedVersion, current);
           }
@@ -256,6 +264,8 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       stateKeys: request.stateKeys,
       committedAt: request.committedAt,
       commitId,
+      epoch: request.epoch ?? 0,
+      last: request.last ?? null,
       objectPrefix: base.objectPrefix,
       state: stateWrite.item,
       outbox: { kind: 'none' },
@@ -265,13 +275,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     const input = {
       TableName: table,
       Item: toAttributes(item),
-      ...(request.expectedVersion === 0
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': { N: String(request.expectedVersion) } },
-          }),
+      ...commitCondition(request),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     cost.writes += 1;
@@ -304,7 +308,7 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       item.outbox.kind === 's3' ? objects.key(base.objectPrefix, 'outbox', item.outbox.id) : null;
     await deleteGarbage([...stateWrite.dereferenced, ...(base.outboxKey ? [base.outboxKey] : [])]);
     return {
-      checkpoint: checkpointOf(item, request.outbox),
+      checkpoint: checkpointOfCommit(request, commitId),
       cost,
       base: asBase({ version, objectPrefix: base.objectPrefix, outboxKey, state: stateWrite.known }),
       stateWrite: stateWrite.kind,
@@ -390,6 +394,16 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
       }
     },
 
+    savepoints: createAwsSavepoints({
+      dynamodb,
+      s3,
+      objects,
+      table,
+      bucket: config.bucket,
+      prefix: config.prefix,
+      namespace: config.namespace,
+    }),
+
     async close() {
       // Injected clients belong to the caller.
       if (!options.dynamodb) dynamodb.destroy();
@@ -427,6 +441,31 @@ export function createAwsStore(options: AwsStoreOptions): AwsStore {
     if (outboxKey) keys.push(outboxKey);
     return keys;
   }
+}
+
+/** Put only on the base the commit built on: no item for a first commit, else its version (and id). */
+function commitCondition(request: CommitRequest): {
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Attributes;
+} {
+  if (request.expectedVersion === 0) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  const names: Record<string, string> = { '#version': 'version' };
+  const values: Attributes = { ':expected': { N: String(request.expectedVersion) } };
+  if (!request.expectedCommitId) {
+    return {
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+  names['#commitId'] = 'commitId';
+  values[':commitId'] = { S: request.expectedCommitId };
+  return {
+    ConditionExpression: '#version = :expected AND #commitId = :commitId',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 function addCost(into: StoreCost, cost: StoreCost): void {

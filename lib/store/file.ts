@@ -1,12 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import {
+  type Checkpoint,
+  type CommitRequest,
+  checkpointOfCommit,
+  isCommitBase,
+  type LoadedCheckpoint,
+  type TaskId,
+  withCheckpointDefaults,
+} from '../core/checkpoint';
 import { CheckpointConflictError, messageOf, StoreError } from '../core/errors';
 import type { StateDelta, StateEntries } from '../core/state-types';
 import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeSnapshot, encodeSnapshot } from '../state/encoding';
+import { createFileSavepoints } from './savepoints-local';
 import type { CommitResult, Store } from './store';
 
 export interface FileStoreOptions {
@@ -60,8 +69,21 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     return { versions: versions.sort((a, b) => a - b), snapshots: snapshots.sort((a, b) => a - b) };
   }
 
+  const parseVersion = (text: string): VersionFile => {
+    const file = JSON.parse(text) as VersionFile;
+    return { ...file, checkpoint: withCheckpointDefaults(file.checkpoint) };
+  };
   const readVersion = async (dir: string, version: number): Promise<VersionFile> =>
-    JSON.parse(await readFile(join(dir, `v${pad(version)}.json`), 'utf8')) as VersionFile;
+    parseVersion(await readFile(join(dir, `v${pad(version)}.json`), 'utf8'));
+  /** The checkpoint of `version`, or null when its file is gone (a reset) or was never written. */
+  const checkpointAt = (dir: string, version: number): Checkpoint | null => {
+    try {
+      return parseVersion(readFileSync(join(dir, `v${pad(version)}.json`), 'utf8')).checkpoint;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
 
   async function latestCheckpoint(dir: string): Promise<Checkpoint | null> {
     const { versions } = await versionsIn(dir);
@@ -112,16 +134,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     const conflict = async () =>
       new CheckpointConflictError(name, request.expectedVersion, await latestCheckpoint(dir));
     if (request.expectedVersion > 0) {
-      // The version we build on must still be there (a reset removes it).
-      if (!existsSync(join(dir, `v${pad(request.expectedVersion)}.json`))) throw await conflict();
+      // The version we build on must still be there (a reset removes it), with the commit id
+      // we built on (a directory restored from a backup can hold another history's version).
+      if (!isCommitBase(checkpointAt(dir, request.expectedVersion), request)) throw await conflict();
     }
-    const checkpoint: Checkpoint = {
-      version: request.expectedVersion + 1,
-      next: request.next,
-      outbox: request.outbox,
-      stateKeys: request.stateKeys,
-      committedAt: request.committedAt,
-    };
+    const checkpoint = checkpointOfCommit(request, randomBytes(8).toString('hex'));
     const body = JSON.stringify({ checkpoint, delta: request.delta } satisfies VersionFile);
     try {
       if (request.expectedVersion === 0) mkdirSync(dir, { recursive: true });
@@ -153,7 +170,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     commit,
     async list(fn?: string): Promise<TaskId[]> {
       const tasks: TaskId[] = [];
-      const fns = fn === undefined ? await readdir(root).catch(() => []) : [encodeURIComponent(fn)];
+      // '.savepoints' and the like are not functions (a function name is never dot-first encoded).
+      const fns =
+        fn === undefined
+          ? (await readdir(root).catch(() => [] as string[])).filter((f) => !f.startsWith('.'))
+          : [encodeURIComponent(fn)];
       for (const f of fns) {
         for (const topic of await readdir(join(root, f)).catch(() => [])) {
           for (const partition of await readdir(join(root, f, topic)).catch(() => [])) {
@@ -166,6 +187,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     async reset(task: TaskId): Promise<void> {
       await rm(dirOf(task), { recursive: true, force: true });
     },
+    savepoints: createFileSavepoints(root),
     async close(): Promise<void> {},
   };
 }

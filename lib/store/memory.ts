@@ -1,8 +1,17 @@
-import type { Checkpoint, CommitRequest, LoadedCheckpoint, TaskId } from '../core/checkpoint';
+import { randomBytes } from 'node:crypto';
+import {
+  type Checkpoint,
+  type CommitRequest,
+  checkpointOfCommit,
+  isCommitBase,
+  type LoadedCheckpoint,
+  type TaskId,
+} from '../core/checkpoint';
 import { CheckpointConflictError } from '../core/errors';
 import type { StateEntries } from '../core/state-types';
 import { parseTaskKey, taskKey, taskName } from '../core/task';
 import { applyDelta, decodeDelta, encodeDelta } from '../state/encoding';
+import { createMemorySavepoints } from './savepoints-local';
 import type { CommitResult, Store } from './store';
 
 export interface MemoryEntry {
@@ -42,20 +51,11 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
     async commit(request: CommitRequest): Promise<CommitResult> {
       const key = taskKey(request.task);
       const current = tasks.get(key);
-      if ((current?.version ?? 0) !== request.expectedVersion) {
-        throw new CheckpointConflictError(
-          taskName(request.task),
-          request.expectedVersion,
-          current ? JSON.parse(current.checkpoint) : null,
-        );
+      const stored: Checkpoint | null = current ? JSON.parse(current.checkpoint) : null;
+      if (!isCommitBase(stored, request)) {
+        throw new CheckpointConflictError(taskName(request.task), request.expectedVersion, stored);
       }
-      const checkpoint: Checkpoint = {
-        version: request.expectedVersion + 1,
-        next: request.next,
-        outbox: request.outbox,
-        stateKeys: request.stateKeys,
-        committedAt: request.committedAt,
-      };
+      const checkpoint = checkpointOfCommit(request, randomBytes(8).toString('hex'));
       // Encoded once, as a real store would write them; their length is the commit's cost.
       const text = JSON.stringify(checkpoint);
       const delta = encodeDelta(request.delta);
@@ -73,6 +73,7 @@ export function createMemoryStore(tasks: MemoryBacking = new Map()): Store {
     async reset(task: TaskId): Promise<void> {
       tasks.delete(taskKey(task));
     },
+    savepoints: createMemorySavepoints(),
     async close(): Promise<void> {},
   };
 }

@@ -1,4 +1,5 @@
 import type { Checkpoint, CommitRequest, LoadedCheckpoint, StoreBase, TaskId } from '../core/checkpoint';
+import type { SavepointStore } from '../core/savepoint';
 
 /** AWS (or disk) work done by one store call; counted so tests and benches can assert on cost. */
 export interface StoreCost {
@@ -38,8 +39,13 @@ export interface Store {
   commit(request: CommitRequest): Promise<CommitResult>;
   /** Tasks with a checkpoint, optionally for one function (CLI, tests). */
   list(fn?: string): Promise<TaskId[]>;
-  /** Remove a task's checkpoint and state (CLI reset, tests). */
+  /**
+   * Remove a task's checkpoint and state (tests, the walkthrough's cleanup). Versions start over
+   * after it: a deployment rewinds and resets with a commit instead (lib/checkpoint/rewind.ts).
+   */
   reset(task: TaskId): Promise<void>;
+  /** Savepoints of this deployment, beside its checkpoints (`sluice savepoint`, `sluice rewind`). */
+  readonly savepoints: SavepointStore;
   close(): Promise<void>;
 }
 

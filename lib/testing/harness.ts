@@ -1,7 +1,10 @@
 import type { FlushReport } from '../checkpoint/flush';
 import { changeQuarantine, listQuarantine, type QuarantinedRecord } from '../checkpoint/quarantine-commands';
+import { type RewindTarget, type RewoundTask, rewindTasks, takeSavepoint } from '../checkpoint/rewind';
 import type { Checkpoint, TaskId } from '../core/checkpoint';
+import { ConfigError } from '../core/errors';
 import { type Logger, silentLogger } from '../core/log';
+import type { Savepoint } from '../core/savepoint';
 import type { Json } from '../core/state-types';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
@@ -18,7 +21,12 @@ import type { Publishers } from '../sink/publisher';
 import { createMemoryStore } from '../store/memory';
 import type { Store } from '../store/store';
 import { createFaultPlan, type PlannedFault } from './faults';
-import { createMemoryBroker, createMemoryPublisher, type MemoryBroker } from './memory-publisher';
+import {
+  createMemoryBroker,
+  createMemoryMarkers,
+  createMemoryPublisher,
+  type MemoryBroker,
+} from './memory-publisher';
 import { type CommittedOutbox, recordCommits } from './recording-store';
 
 /** A record to feed a function: key and value go through the function's source serdes. */
@@ -47,6 +55,11 @@ export interface HarnessOptions {
   namespace?: string;
   /** the Kafka the memory publishers write to; share one to put deployments on one cluster */
   broker?: MemoryBroker;
+  /**
+   * Partitions of the source topic, for savepoints and rewinds of the whole function (default:
+   * the partitions fed or committed so far).
+   */
+  sourcePartitions?: number;
 }
 
 interface Shared {
@@ -223,10 +236,58 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
           };
         });
     },
+    /**
+     * `sluice savepoint`: copies every partition task this harness has seen (after publishing
+     * its pending outbox). Tasks never committed start, after a rewind to it, where their next
+     * record would be.
+     */
+    async savepoint(name: string): Promise<Savepoint> {
+      const positions = new Map(
+        (await partitions()).map((p) => [p, { committed: null, initial: shared.nextOffset.get(p) ?? 0 }]),
+      );
+      return takeSavepoint(
+        { store: shared.store, publishers, namespace, now: options.now ?? Date.now },
+        definition,
+        { name, triggerGroup: null, partitions: positions },
+      );
+    },
+    /**
+     * `sluice rewind` / `sluice reset` on every partition (or those given): to a savepoint by
+     * name, to offsets with empty state, or the checkpoints as they are. Warm instances are left
+     * as they are: they must find out from the store, as on Lambda.
+     */
+    async rewind(
+      to: string | Extract<RewindTarget, { kind: 'offsets' | 'checkpoints' }>,
+      only?: number[],
+    ): Promise<RewoundTask[]> {
+      let target: RewindTarget;
+      if (typeof to === 'string') {
+        const savepoint = await shared.store.savepoints.get(definition.name, to);
+        if (!savepoint) throw new ConfigError(`no savepoint "${to}" of ${definition.name}`);
+        target = { kind: 'savepoint', savepoint };
+      } else {
+        target = to;
+      }
+      const markers = createMemoryMarkers(shared.broker, namespace, options.now);
+      return rewindTasks(
+        { store: shared.store, publishers, markers, namespace, now: options.now ?? Date.now },
+        definition,
+        target,
+        only ?? (await partitions()),
+      );
+    },
     async close() {
       await runtime.close();
     },
   };
+
+  /** The source topic's partitions, or those with a checkpoint or a record fed so far. */
+  async function partitions(): Promise<number[]> {
+    const seen = new Set([...shared.nextOffset.keys()]);
+    for (let p = 0; p < (options.sourcePartitions ?? 0); p++) seen.add(p);
+    for (const t of await shared.store.list(definition.name)) if (t.topic === topic) seen.add(t.partition);
+    return [...seen].sort((a, b) => a - b);
+  }
   return api;
 }
 

@@ -1,3 +1,4 @@
+import type { OutboxMarkers } from '../checkpoint/rewind';
 import type { OutboxMessage, TaskId } from '../core/checkpoint';
 import { transactionalIdOf } from '../core/task';
 import type { OutboxPublisher, SinkLimits } from '../sink/publisher';
@@ -62,4 +63,21 @@ export function createMemoryPublisher(
     async close() {},
   };
   return { publisher, broker };
+}
+
+/** The outbox markers of one deployment on a memory broker, for rewinds (fencing is implicit here). */
+export function createMemoryMarkers(
+  broker: MemoryBroker,
+  namespace: string,
+  now: () => number = Date.now,
+): OutboxMarkers {
+  return {
+    async fence() {},
+    async read(task) {
+      return broker.markers.get(transactionalIdOf(namespace, task))?.offset ?? null;
+    },
+    async set(task, offset) {
+      broker.markers.set(transactionalIdOf(namespace, task), { offset, committedAt: now() });
+    },
+  };
 }

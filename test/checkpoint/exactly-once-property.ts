@@ -111,26 +111,41 @@ function foldQuarantined(records: Rec[], partition: number, fixed: boolean) {
   return { state, outputs };
 }
 
-/** The reference: every record applied once, in order, per partition; unpublishable ones skipped. */
-function fold(records: Rec[], partition: number) {
-  const state: Record<string, number> = {};
-  const outputs: Array<{ key: string; sum: number }> = [];
-  let seen = 0;
-  for (const r of records.filter((r) => r.partition === partition && r.value !== -1)) {
-    const sum = r.value === 0 ? 0 : (state[`sums/${r.key}`] ?? 0) + r.value;
-    if (sum === 0) delete state[`sums/${r.key}`];
-    else state[`sums/${r.key}`] = sum;
-    seen++;
-    outputs.push({ key: r.key, sum });
+/**
+ * The reference of one partition: records applied once each, in order, unpublishable ones
+ * skipped, folded into state, each yielding its output. A rewind replaces the fold's state (a
+ * savepoint's copy, or empty) and the records from the rewind point are applied again; outputs
+ * only ever accumulate (each history's are published once).
+ */
+class Fold {
+  state: Record<string, number> = {};
+  outputs: Array<{ key: string; sum: number }> = [];
+  apply(records: Rec[]): void {
+    for (const r of records.filter((r) => r.value !== -1)) {
+      const sum = r.value === 0 ? 0 : (this.state[`sums/${r.key}`] ?? 0) + r.value;
+      if (sum === 0) delete this.state[`sums/${r.key}`];
+      else this.state[`sums/${r.key}`] = sum;
+      this.state.seen = (this.state.seen ?? 0) + 1;
+      this.outputs.push({ key: r.key, sum });
+    }
   }
-  if (seen > 0) state.seen = seen;
-  return { state, outputs };
 }
 
 const PARTITIONS = 3;
 const INSTANCES = 3;
 const step = fc.record({
-  kind: fc.constantFrom('deliver', 'deliver', 'deliver', 'redeliver', 'zombie', 'crash', 'time', 'time'),
+  kind: fc.constantFrom(
+    'deliver',
+    'deliver',
+    'deliver',
+    'redeliver',
+    'zombie',
+    'crash',
+    'time',
+    'time',
+    'savepoint',
+    'rewind',
+  ),
   /** which warm instance Lambda hands the invocation to: no partition affinity */
   instance: fc.nat(INSTANCES - 1),
   other: fc.nat(INSTANCES - 1),
@@ -146,6 +161,10 @@ const step = fc.record({
   flushDown: fc.boolean(),
   /** an operator deletes the outbox marker group after the flush confirmed everything */
   deleteMarkers: fc.boolean(),
+  /** what a rewind goes back to: a reset to the earliest offset, `back` records back, or a savepoint */
+  rewindTo: fc.constantFrom('earliest', 'offsets', 'savepoint', 'savepoint'),
+  /** which savepoint (modulo those taken) */
+  savepoint: fc.nat(5),
 });
 const scenario = fc.record({
   records: fc.array(
@@ -198,12 +217,20 @@ async function runScenario(
   const main = createHarness(quarantine ? runningSumQuarantined : runningSum, {
     store: await createStore(),
     now: clock,
+    sourcePartitions: PARTITIONS,
   });
   main.broker.limits.set('sums', { partitions: SINK_PARTITIONS });
   const instances = [main, ...Array.from({ length: INSTANCES - 1 }, () => main.fork())];
   const second = s.secondDeployment ? main.deployment('prod', await createStore()) : null;
   const streams: Rec[][] = [0, 1, 2].map((p) => s.records.filter((r) => r.partition === p));
   const cursor = [0, 0, 0];
+  /** where the last rewind put each partition (records before it are not in the final history) */
+  const rewoundTo = [0, 0, 0];
+  /** the reference per deployment and partition, and the savepoints taken (their copies of it) */
+  const reference = new Map(
+    (second ? [main, second] : [main]).map((h) => [h, [0, 1, 2].map(() => new Fold())]),
+  );
+  const savepoints: Array<{ name: string; next: number[]; folds: Map<Harness, Fold[]> }> = [];
   const eventFor = (h: Harness, ranges: Range[]) =>
     h.event(
       ranges.flatMap(([p, from, to]) =>
@@ -252,7 +279,40 @@ async function runScenario(
   const deliver = async (h: Harness, ranges: Range[], crashOnFailure: boolean) => {
     await retryUntilDone(h, ranges, crashOnFailure);
     if (second) await retryUntilDone(second, ranges, false);
-    for (const [p, , to] of ranges) cursor[p] = Math.max(cursor[p]!, to);
+    for (const [p, , to] of ranges) {
+      // What the trigger had not delivered before is applied now, in every deployment.
+      if (to > cursor[p]!)
+        for (const folds of reference.values()) folds[p]!.apply(streams[p]!.slice(cursor[p], to));
+      cursor[p] = Math.max(cursor[p]!, to);
+    }
+  };
+  const copyFold = (fold: Fold) => Object.assign(new Fold(), { state: { ...fold.state }, outputs: [] });
+  /**
+   * `sluice rewind` with the trigger stopped (between steps), on every deployment, then the
+   * trigger's offsets moved to the rewind point: a savepoint's copy, a reset to the earliest
+   * offset, or empty state from `back` records before the trigger's position.
+   */
+  const rewind = async (st: (typeof s.steps)[number]) => {
+    const chosen = savepoints[st.savepoint % Math.max(1, savepoints.length)];
+    const to =
+      st.rewindTo === 'savepoint' && chosen
+        ? chosen.next
+        : cursor.map((c) => (st.rewindTo === 'earliest' ? 0 : Math.max(0, c - st.back)));
+    for (const [h, folds] of reference) {
+      const target =
+        st.rewindTo === 'savepoint' && chosen
+          ? chosen.name
+          : { kind: 'offsets' as const, offsets: new Map(to.map((n, p) => [p, n])), label: st.rewindTo };
+      await h.rewind(target);
+      folds.forEach((fold, p) => {
+        fold.state = st.rewindTo === 'savepoint' && chosen ? { ...chosen.folds.get(h)![p]!.state } : {};
+      });
+    }
+    to.forEach((n, p) => {
+      cursor[p] = n;
+      rewoundTo[p] = n;
+    });
+    stats.rewinds++;
   };
   /** The scheduled flush, every few minutes while no record comes: retried until it succeeds. */
   const scheduledFlush = async (h: Harness) => {
@@ -271,7 +331,28 @@ async function runScenario(
   for (const st of s.steps) {
     const open = st.partitions.filter((p) => cursor[p]! < streams[p]!.length);
     const instance = instances[st.instance]!;
-    if (st.kind === 'crash') {
+    // The quarantine's reference is the whole stream's: no rewinds there (they have their own mode).
+    if (quarantine && (st.kind === 'savepoint' || st.kind === 'rewind')) continue;
+    if (st.kind === 'savepoint') {
+      const name = `sp-${savepoints.length}`;
+      const taken = await Promise.all([...reference.keys()].map((h) => h.savepoint(name)));
+      const next = [0, 1, 2].map((p) => taken[0]!.partitions.find((x) => x.partition === p)!.next);
+      // Every deployment got the same records: their savepoints stand at the same offsets.
+      for (const sp of taken.slice(1)) expect(sp.partitions.map((x) => x.next)).toEqual(next);
+      // A task's position is its checkpoint's, which may stop short of the trigger's after
+      // trailing unpublishable records (they were skipped, not applied: no state, no output).
+      for (const [p, n] of next.entries()) {
+        expect(streams[p]!.slice(n, cursor[p]).every((r) => r.value === -1)).toBe(true);
+      }
+      savepoints.push({
+        name,
+        next,
+        folds: new Map([...reference].map(([h, folds]) => [h, folds.map(copyFold)])),
+      });
+      stats.savepoints++;
+    } else if (st.kind === 'rewind') {
+      await rewind(st);
+    } else if (st.kind === 'crash') {
       await instance.crash();
       stats.crashes++;
     } else if (st.kind === 'time') {
@@ -367,7 +448,7 @@ async function runScenario(
   }
   for (const deployment of quarantine ? [] : deployments) {
     for (let p = 0; p < PARTITIONS; p++) {
-      const expected = fold(s.records, p);
+      const expected = reference.get(deployment)![p]!;
       expect(await deployment.state(p), `state of partition ${p}`).toEqual(expected.state);
       const committed = deployment.committedOutboxes
         .filter((c) => c.task.partition === p)
@@ -381,7 +462,7 @@ async function runScenario(
         expected.outputs,
       );
       const last = streams[p]!.findLastIndex((r) => r.value !== -1);
-      if (last >= 0) expect((await deployment.checkpoint(p))?.next).toBeGreaterThan(last);
+      if (last >= rewoundTo[p]!) expect((await deployment.checkpoint(p))?.next).toBeGreaterThan(last);
     }
   }
   stats.reruns += instances.reduce((n, h) => n + h.reruns, 0);
@@ -454,6 +535,9 @@ export interface Stats {
   quietHours: number;
   /** batches failed before the commit by an output that could never be published */
   unpublishable: number;
+  savepoints: number;
+  /** rewinds and resets, to savepoints or offsets */
+  rewinds: number;
   /** quarantine mode: records released by a replay */
   replayed: number;
 }
@@ -477,6 +561,8 @@ export async function checkExactlyOnce(
     expiredMarkers: 0,
     quietHours: 0,
     unpublishable: 0,
+    savepoints: 0,
+    rewinds: 0,
     replayed: 0,
   };
   await fc.assert(

@@ -179,6 +179,66 @@ export function describeStore(name: string, createStore: () => Promise<Store> | 
       expect(again.checkpoint.version).toBe(1);
     });
 
+    it('conditions a commit on the base commit id too, and keeps epoch and last record', async () => {
+      const store = await open();
+      const t = task();
+      const last = { offset: 9, timestamp: 1_700_000_000_123, fingerprint: 'cafe01' };
+      const first = await store.commit(commit(t, 0, { epoch: 2, last }));
+      expect(first.checkpoint).toMatchObject({ version: 1, epoch: 2, last });
+      expect(first.checkpoint.commitId).toMatch(/^[0-9a-f]{8,}$/);
+      expect(await store.peek(t)).toMatchObject({ commitId: first.checkpoint.commitId, epoch: 2, last });
+      expect((await store.load(t))?.checkpoint).toMatchObject({
+        commitId: first.checkpoint.commitId,
+        epoch: 2,
+      });
+      // Same version, another commit id: another history's version 1 (a restored table).
+      const stale = commit(t, 1, { expectedCommitId: 'another-history' });
+      await expect(store.commit(stale)).rejects.toBeInstanceOf(CheckpointConflictError);
+      const second = await store.commit(
+        commit(t, 1, { expectedCommitId: first.checkpoint.commitId, epoch: 2, base: first.base }),
+      );
+      expect(second.checkpoint).toMatchObject({ version: 2, epoch: 2, last: null });
+      expect(second.checkpoint.commitId).not.toBe(first.checkpoint.commitId);
+    });
+
+    it('keeps savepoints beside the checkpoints, never overwritten, listed newest first', async () => {
+      const store = await open();
+      const fn = `fn-${randomUUID()}`;
+      const savepoint = (name: string, createdAt: number) => ({
+        format: 'sluice.savepoint.v1' as const,
+        name,
+        fn,
+        topic: 'orders.v1-eu',
+        namespace: 'test',
+        createdAt,
+        triggerGroup: 'sluice-orders',
+        partitions: [
+          {
+            partition: 0,
+            next: 42,
+            checkpoint: { version: 3, epoch: 0, stateKeys: 2, committedAt: 5, last: null },
+            state: [
+              ['m/ключ 🔑', { deep: [1, null] }],
+              ['seen', 7],
+            ] as Array<[string, Json]>,
+            triggerOffset: 40,
+          },
+        ],
+      });
+      await store.savepoints.put(savepoint('first', 1_000));
+      await store.savepoints.put(savepoint('second', 2_000));
+      await expect(store.savepoints.put(savepoint('first', 3_000))).rejects.toThrow('exists already');
+      expect(await store.savepoints.get(fn, 'first')).toEqual(savepoint('first', 1_000));
+      expect(await store.savepoints.get(fn, 'none')).toBeNull();
+      expect((await store.savepoints.list(fn)).map((s) => [s.name, s.partitions, s.stateKeys])).toEqual([
+        ['second', 1, 2],
+        ['first', 1, 2],
+      ]);
+      // Savepoints are not tasks.
+      expect(await store.list(fn)).toEqual([]);
+      expect((await store.list()).some((t) => t.fn === fn)).toBe(false);
+    });
+
     it('reports the cost of a commit', async () => {
       const store = await open();
       const result = await store.commit(commit(task(), 0, { delta: { set: [['a', 1]], del: [] } }));

@@ -12,6 +12,8 @@ import { registerInitCommand } from './commands/init';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerProduceCommand } from './commands/produce';
 import { registerQuarantineCommand } from './commands/quarantine';
+import { registerResetCommand, registerRewindCommand } from './commands/rewind';
+import { registerSavepointCommand } from './commands/savepoint';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerStateCommand } from './commands/state';
@@ -77,6 +79,9 @@ export function createProgram(ctx: CliContext): Command {
   registerStateCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
   registerQuarantineCommand(program, ctx);
+  registerSavepointCommand(program, ctx);
+  registerRewindCommand(program, ctx);
+  registerResetCommand(program, ctx);
   registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);
   registerInitCommand(program, ctx);

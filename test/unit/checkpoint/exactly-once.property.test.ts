@@ -17,6 +17,8 @@ it('applies every record exactly once under random faults, re-deliveries, zombie
   expect(stats.confirmed).toBeGreaterThan(0);
   expect(stats.expiredMarkers).toBeGreaterThan(0);
   expect(stats.unpublishable).toBeGreaterThan(0);
+  expect(stats.savepoints).toBeGreaterThan(0);
+  expect(stats.rewinds).toBeGreaterThan(0);
 }, 120_000);
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-property-'));

@@ -255,6 +255,31 @@ describe('replays that fail again, and records too big for the quarantine topic'
   });
 });
 
+describe('quarantine commands and rewinds', () => {
+  it('keep the epoch and last applied record of a rewound checkpoint (a replay is not a rewind)', async () => {
+    fixed = false;
+    const h = createHarness(ordered());
+    await h.invoke([
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+    ]);
+    await h.rewind({ kind: 'offsets', offsets: new Map([[0, 0]]), label: 'earliest' });
+    await h.invoke([
+      { key: 'a', value: 1, offset: 0 },
+      { key: 'b', value: -2, offset: 1 },
+    ]);
+    const before = await h.checkpoint();
+    expect(before?.epoch).toBe(1);
+    await h.replayQuarantine(0, 'b');
+    const after = await h.checkpoint();
+    expect(after).toMatchObject({ epoch: before!.epoch, last: before!.last, next: before!.next });
+    expect(after?.commitId).not.toBe(before!.commitId);
+    fixed = true;
+    await h.invoke([{ key: 'c', value: 3, offset: 2 }]);
+    expect(await h.state()).toEqual({ 'seen/a': [1], 'seen/b': [-2], 'seen/c': [3] });
+  });
+});
+
 describe('defineFunction validation of onError and quarantine', () => {
   const base = { name: 'f', source: { topic: 't', value: serde.string() }, process() {} };
   it('rejects quarantine options without the policy, unknown options and a bad bound', () => {

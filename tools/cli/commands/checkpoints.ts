@@ -48,6 +48,16 @@ Kafka confirms them published (consumer group sluice.<namespace>.<function>.outb
             { header: 'COMMITTED', value: (r) => r.committedAt },
           ]),
         );
+        for (const r of rows) {
+          if (r.end !== null && r.end < r.next) {
+            env.note(
+              env.err.yellow(
+                `partition ${r.partition}: the log ends at ${r.end}, before the checkpoint's next offset ${r.next}: ` +
+                  `was the topic deleted and recreated, or truncated? Start the task over: sluice reset ${name} --partition ${r.partition}`,
+              ),
+            );
+          }
+        }
       }),
     );
 }

@@ -67,7 +67,8 @@ export interface FunctionConfig<
   process(batch: Batch<K, V>, context: ProcessContext<S, Sinks>): void | Promise<void>;
   /**
    * A record that fails terminally (TerminalError, undecodable): `'fail'` (default) fails the
-   * batch; `'quarantine-key'` parks it and the later records of its key (README "Poison records").
+   * batch; `'quarantine-key'` parks it and the later records of its key (README "Errors and
+   * poison records").
    */
   onError?: OnError;
   /** where quarantined records go and how many a task keeps (needs onError: 'quarantine-key') */

@@ -51,10 +51,11 @@ interface Item {
 /**
  * process() under `onError: 'quarantine-key'` (README "Errors and poison records"). The batch
  * runs as it would without the policy; only when it throws a terminal error is it run again
- * record by record from the same base state to find the bad records. A bad record is parked with every later record
- * of its key (a record without a key parks only itself); the others are applied in order. Records
- * of keys already quarantined are parked without running, and records released by a replay run
- * first. Parked records go into the state (reserved keys) and, once each, into the outbox of the
+ * record by record from the same base state to find the bad records. A bad record is parked
+ * with every later record of its key (a record without a key parks only itself); the others are
+ * applied in order. Records of keys already quarantined are parked without running, and records
+ * released by a replay run first. Parked records go into the state (reserved keys) and, once
+ * each, into the outbox of the
  * quarantine sink: both in this batch's one conditional commit.
  *
  * Cost when nothing is quarantined and nothing fails: one Map lookup. Record by record costs one

@@ -55,8 +55,7 @@ interface Item {
  * with every later record of its key (a record without a key parks only itself); the others are
  * applied in order. Records of keys already quarantined are parked without running, and records
  * released by a replay run first. Parked records go into the state (reserved keys) and, once
- * each, into the outbox of the
- * quarantine sink: both in this batch's one conditional commit.
+ * each, into the outbox of the quarantine sink: both in this batch's one conditional commit.
  *
  * Cost when nothing is quarantined and nothing fails: one Map lookup. Record by record costs one
  * process() call per record, and a copy of the state map, on the failing batch only.

@@ -8,7 +8,10 @@ export function decodeRecord(definition: FunctionDefinition, raw: RawRecord): So
   let key: unknown;
   let value: unknown;
   try {
-    key = definition.source.key.deserialize(raw.key, raw.keySchemaMetadata && { schema: raw.keySchemaMetadata });
+    key = definition.source.key.deserialize(
+      raw.key,
+      raw.keySchemaMetadata && { schema: raw.keySchemaMetadata },
+    );
   } catch (error) {
     throw decodeFailure(raw, 'key', error);
   }

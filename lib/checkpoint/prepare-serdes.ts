@@ -13,20 +13,27 @@ export async function prepareSerdes(definition: FunctionDefinition, records: Raw
   if (key.prepareDeserialize) {
     work.push(
       key.prepareDeserialize(
-        records.map((r) => ({ bytes: r.key, context: r.keySchemaMetadata && { schema: r.keySchemaMetadata } })),
+        records.map((r) => ({
+          bytes: r.key,
+          context: r.keySchemaMetadata && { schema: r.keySchemaMetadata },
+        })),
       ),
     );
   }
   if (value.prepareDeserialize) {
     work.push(
       value.prepareDeserialize(
-        records.map((r) => ({ bytes: r.value, context: r.valueSchemaMetadata && { schema: r.valueSchemaMetadata } })),
+        records.map((r) => ({
+          bytes: r.value,
+          context: r.valueSchemaMetadata && { schema: r.valueSchemaMetadata },
+        })),
       ),
     );
   }
   for (const sink of Object.values(definition.sinks)) {
     if (sink.key.prepareSerialize) work.push(sink.key.prepareSerialize({ topic: sink.target, part: 'key' }));
-    if (sink.value.prepareSerialize) work.push(sink.value.prepareSerialize({ topic: sink.target, part: 'value' }));
+    if (sink.value.prepareSerialize)
+      work.push(sink.value.prepareSerialize({ topic: sink.target, part: 'value' }));
   }
   await Promise.all(work);
 }

@@ -44,7 +44,9 @@ export function confluentRegistry(options: ConfluentRegistryOptions): SchemaRegi
   try {
     url = new URL(base);
   } catch {
-    throw new ConfigError(`schema registry url "${options.url}" is not a URL (e.g. https://registry.example.com)`);
+    throw new ConfigError(
+      `schema registry url "${options.url}" is not a URL (e.g. https://registry.example.com)`,
+    );
   }
   const description = `${url.origin}${url.pathname === '/' ? '' : url.pathname}`;
   const doFetch = options.fetch ?? fetch;
@@ -63,7 +65,11 @@ export function confluentRegistry(options: ConfluentRegistryOptions): SchemaRegi
     return authHeader;
   }
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string> = { accept: CONTENT_TYPE };
     const auth = await authorization();
     if (auth) headers.authorization = auth;
@@ -169,7 +175,13 @@ export function confluentRegistry(options: ConfluentRegistryOptions): SchemaRegi
       const found = lookup.json as SchemaResponse | undefined;
       if (lookup.status === 200 && typeof found?.id === 'number') return String(found.id);
       const code = (lookup.json as { error_code?: number } | undefined)?.error_code;
-      if (lookup.status !== 404 || (code !== undefined && code !== SUBJECT_NOT_FOUND && code !== SCHEMA_NOT_FOUND && code !== VERSION_NOT_FOUND)) {
+      if (
+        lookup.status !== 404 ||
+        (code !== undefined &&
+          code !== SUBJECT_NOT_FOUND &&
+          code !== SCHEMA_NOT_FOUND &&
+          code !== VERSION_NOT_FOUND)
+      ) {
         throw new ConfigError(
           `schema registry ${description} rejected the lookup of the sink's schema under subject "${subject}" ` +
             `(HTTP ${lookup.status}: ${errorMessage(lookup.json)}): check the schema`,

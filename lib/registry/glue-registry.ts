@@ -12,7 +12,15 @@ export interface GlueRegistryOptions {
   registryName?: string;
   region?: string;
   /** compatibility of schemas this client creates (Glue's default: BACKWARD) */
-  compatibility?: 'NONE' | 'DISABLED' | 'BACKWARD' | 'BACKWARD_ALL' | 'FORWARD' | 'FORWARD_ALL' | 'FULL' | 'FULL_ALL';
+  compatibility?:
+    | 'NONE'
+    | 'DISABLED'
+    | 'BACKWARD'
+    | 'BACKWARD_ALL'
+    | 'FORWARD'
+    | 'FORWARD_ALL'
+    | 'FULL'
+    | 'FULL_ALL';
   /** tests inject this: one Glue API call by operation name */
   send?: GlueSend;
 }
@@ -22,7 +30,10 @@ export type GlueOperation =
   | 'GetSchemaByDefinition'
   | 'RegisterSchemaVersion'
   | 'CreateSchema';
-export type GlueSend = (operation: GlueOperation, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+export type GlueSend = (
+  operation: GlueOperation,
+  input: Record<string, unknown>,
+) => Promise<Record<string, unknown>>;
 
 const DEFAULT_REGISTRY = 'default-registry';
 /** A newly registered version is PENDING while Glue checks compatibility; it takes well under a second. */
@@ -82,7 +93,9 @@ export function glueRegistry(options: GlueRegistryOptions = {}): SchemaRegistry 
       }
       const definition = result.SchemaDefinition;
       if (typeof definition !== 'string') {
-        throw new SchemaRegistryUnavailableError(`${description}: GetSchemaVersion ${id} returned no SchemaDefinition`);
+        throw new SchemaRegistryUnavailableError(
+          `${description}: GetSchemaVersion ${id} returned no SchemaDefinition`,
+        );
       }
       return { format: result.DataFormat as DataFormat, definition };
     },
@@ -101,7 +114,10 @@ export function glueRegistry(options: GlueRegistryOptions = {}): SchemaRegistry 
         );
       }
       try {
-        const version = await call('RegisterSchemaVersion', { SchemaId, SchemaDefinition: schema.definition });
+        const version = await call('RegisterSchemaVersion', {
+          SchemaId,
+          SchemaDefinition: schema.definition,
+        });
         return await waitAvailable(String(version.SchemaVersionId), version.Status);
       } catch (error) {
         if (!isNotFound(error)) throw mapConfig(error, `registering a version of schema ${schemaName}`);
@@ -151,7 +167,9 @@ function lazySdkSend(region: string | undefined): GlueSend {
       CreateSchema: sdk.CreateSchemaCommand,
     };
     return async (operation, input) => {
-      const Command = commands[operation] as unknown as new (input: unknown) => Parameters<typeof client.send>[0];
+      const Command = commands[operation] as unknown as new (
+        input: unknown,
+      ) => Parameters<typeof client.send>[0];
       return (await client.send(new Command(input))) as unknown as Record<string, unknown>;
     };
   };

@@ -52,7 +52,9 @@ export function decodeGlueFrame(bytes: Buffer): GlueFrame {
   try {
     payload = inflateSync(body);
   } catch (error) {
-    throw new WireFormatError(`the zlib-compressed AWS Glue payload does not inflate: ${(error as Error).message}`);
+    throw new WireFormatError(
+      `the zlib-compressed AWS Glue payload does not inflate: ${(error as Error).message}`,
+    );
   }
   return { schemaVersionId, compression: 'zlib', payload };
 }

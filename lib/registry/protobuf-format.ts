@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { WireFormatError, readMessageIndexes, writeMessageIndexes } from './confluent-wire';
+import { readMessageIndexes, WireFormatError, writeMessageIndexes } from './confluent-wire';
 import { readUnsignedVarint, writeUnsignedVarint } from './varint';
 
 /**
@@ -48,7 +48,10 @@ export function parseProtobufSchema(definition: string, imports: Record<string, 
       if (given !== undefined) load(given);
       else {
         const common = protobuf.common.get(name);
-        if (!common) throw new TypeError(`the Protobuf schema imports "${name}", which is neither a reference of the schema nor a well-known type`);
+        if (!common)
+          throw new TypeError(
+            `the Protobuf schema imports "${name}", which is neither a reference of the schema nor a well-known type`,
+          );
         root.addJSON((common as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
       }
     }
@@ -63,7 +66,9 @@ export function protobufCodec(definition: string, imports: Record<string, string
   const own = protobuf.parse(definition, { keepCase: true }).root;
   const root = parseProtobufSchema(definition, imports);
   const topLevel = messageTypesOf(lookupNamespace(root, own));
-  const sorted = allMessageTypes(topLevel).sort((a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0));
+  const sorted = allMessageTypes(topLevel).sort((a, b) =>
+    a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0,
+  );
   const byIndexes = new Map<string, protobuf.Type>();
 
   function byConfluentIndexes(indexes: number[]): protobuf.Type {
@@ -74,7 +79,8 @@ export function protobufCodec(definition: string, imports: Record<string, string
     let type: protobuf.Type | undefined;
     for (const index of indexes) {
       type = candidates[index];
-      if (type === undefined) throw new WireFormatError(`message indexes [${indexes}] name no message type of the schema`);
+      if (type === undefined)
+        throw new WireFormatError(`message indexes [${indexes}] name no message type of the schema`);
       candidates = messageTypesOf(type);
     }
     if (type === undefined) throw new WireFormatError('empty message indexes');
@@ -126,7 +132,10 @@ export function protobufCodec(definition: string, imports: Record<string, string
           throw new WireFormatError(`bad AWS Glue Protobuf message index: ${(error as Error).message}`);
         }
         const found = sorted[read.value];
-        if (!found) throw new WireFormatError(`AWS Glue message index ${read.value} names no message type of the schema`);
+        if (!found)
+          throw new WireFormatError(
+            `AWS Glue message index ${read.value} names no message type of the schema`,
+          );
         type = found;
         message = payload.subarray(read.next);
       }
@@ -134,9 +143,19 @@ export function protobufCodec(definition: string, imports: Record<string, string
     },
     encode(value, messageType, indexing) {
       const type = typeNamed(messageType);
-      const problem = type.verify(value as Record<string, unknown>);
+      // fromObject takes what decode gives (64-bit integers and enums as strings); verify then
+      // checks what it made, so a value of the wrong shape is refused, not coerced to defaults.
+      let message: protobuf.Message;
+      try {
+        message = type.fromObject(value as Record<string, unknown>);
+      } catch (error) {
+        throw new TypeError(
+          `the value is not a valid ${type.fullName.slice(1)}: ${(error as Error).message}`,
+        );
+      }
+      const problem = type.verify(message);
       if (problem) throw new TypeError(`the value is not a valid ${type.fullName.slice(1)}: ${problem}`);
-      const body = type.encode(type.fromObject(value as Record<string, unknown>)).finish();
+      const body = type.encode(message).finish();
       let prefix: Buffer;
       if (indexing === 'confluent') prefix = writeMessageIndexes(confluentIndexesOf(type));
       else {
@@ -168,7 +187,11 @@ function lookupNamespace(root: protobuf.Root, own: protobuf.Root): protobuf.Name
   let ns: protobuf.NamespaceBase = own;
   const path: string[] = [];
   // Walk down single-child namespaces that are packages (not types) to find the package.
-  while (ns.nestedArray.length === 1 && !(ns.nestedArray[0] instanceof protobuf.Type) && ns.nestedArray[0] instanceof protobuf.Namespace) {
+  while (
+    ns.nestedArray.length === 1 &&
+    !(ns.nestedArray[0] instanceof protobuf.Type) &&
+    ns.nestedArray[0] instanceof protobuf.Namespace
+  ) {
     const child = ns.nestedArray[0] as protobuf.Namespace;
     path.push(child.name);
     ns = child;

@@ -1,5 +1,5 @@
-import { SchemaFailure } from './schema-failure';
 import type { RegistrySchema, SchemaRegistry } from './registry';
+import { SchemaFailure } from './schema-failure';
 
 /**
  * An unknown schema id is asked again after this long: a record naming it is terminal anyway,

@@ -2,7 +2,15 @@ import { ConfigError, messageOf } from '../core/errors';
 import type { DeserializeContext, Serde, SerdeInput, SerializeContext } from '../core/serde';
 import { decodeConfluentFrame, encodeConfluentFrame, WireFormatError } from './confluent-wire';
 import { buildCodec, FORMAT_NAMES, type FormatCodec } from './format-codec';
-import { decodeGlueFrame, encodeGlueFrame, type GlueCompression, GLUE_HEADER_BYTES, GLUE_HEADER_VERSION, isUuid, uuidFromBytes } from './glue-wire';
+import {
+  decodeGlueFrame,
+  encodeGlueFrame,
+  GLUE_HEADER_BYTES,
+  GLUE_HEADER_VERSION,
+  type GlueCompression,
+  isUuid,
+  uuidFromBytes,
+} from './glue-wire';
 import type { DataFormat, RegistrySchema, SchemaRegistry } from './registry';
 import { cachedRegistry } from './registry-cache';
 import { SchemaFailure } from './schema-failure';
@@ -118,9 +126,14 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
     } catch (error) {
       failures.set(
         id,
-        new SchemaFailure('DESERIALIZATION_ERROR', id, `schema id ${id} does not parse: ${messageOf(error)}`, {
-          cause: error,
-        }),
+        new SchemaFailure(
+          'DESERIALIZATION_ERROR',
+          id,
+          `schema id ${id} does not parse: ${messageOf(error)}`,
+          {
+            cause: error,
+          },
+        ),
       );
     }
   }
@@ -130,7 +143,8 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
     if (bytes === null) return undefined;
     const metaId = context?.schema?.schemaId;
     if (metaId) return takesJson(bytes, context) ? undefined : metaId;
-    if (kind === 'confluent') return bytes.length >= 5 && bytes[0] === 0 ? String(bytes.readInt32BE(1)) : undefined;
+    if (kind === 'confluent')
+      return bytes.length >= 5 && bytes[0] === 0 ? String(bytes.readInt32BE(1)) : undefined;
     return bytes.length >= GLUE_HEADER_BYTES && bytes[0] === GLUE_HEADER_VERSION
       ? uuidFromBytes(bytes.subarray(2, GLUE_HEADER_BYTES))
       : undefined;
@@ -177,7 +191,9 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
     },
     deserialize(bytes, context) {
       if (bytes === null) {
-        throw new TypeError(`got null (a tombstone or absent key); use serde.nullable(serde.${FORMAT_NAMES[format]}(…)) to accept it`);
+        throw new TypeError(
+          `got null (a tombstone or absent key); use serde.nullable(serde.${FORMAT_NAMES[format]}(…)) to accept it`,
+        );
       }
       const metaId = context?.schema?.schemaId;
       if (metaId) {
@@ -186,7 +202,11 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
           try {
             return JSON.parse(utf8.decode(bytes)) as T;
           } catch (error) {
-            throw new SchemaFailure('DESERIALIZATION_ERROR', metaId, `the JSON Lambda delivered does not parse: ${messageOf(error)}`);
+            throw new SchemaFailure(
+              'DESERIALIZATION_ERROR',
+              metaId,
+              `the JSON Lambda delivered does not parse: ${messageOf(error)}`,
+            );
           }
         }
         return decodeWith(metaId, bytes, isUuid(metaId) ? 'glue' : 'confluent') as T;
@@ -206,7 +226,9 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
       } catch (error) {
         if (!(error instanceof WireFormatError)) throw error;
         const id = idNeeded(bytes, context);
-        throw new SchemaFailure('DESERIALIZATION_ERROR', id, `corrupt ${kind} frame: ${error.message}`, { cause: error });
+        throw new SchemaFailure('DESERIALIZATION_ERROR', id, `corrupt ${kind} frame: ${error.message}`, {
+          cause: error,
+        });
       }
       return decodeWith(id, payload, indexing) as T;
     },
@@ -214,7 +236,9 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
       const subject = subjectOf(context);
       if (outputIds.has(subject)) return;
       if (!writer) {
-        throw new ConfigError(`${name} has no schema to write with: pass schema to the serde of ${context.topic} (${context.part})`);
+        throw new ConfigError(
+          `${name} has no schema to write with: pass schema to the serde of ${context.topic} (${context.part})`,
+        );
       }
       if (!writerCodec) {
         try {
@@ -228,7 +252,8 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
       if (!codecs.has(id)) codecs.set(id, writerCodec);
     },
     serialize(value, context) {
-      if (!writerCodec) throw new ConfigError(`${name} has no schema to write with: pass schema to the serde`);
+      if (!writerCodec)
+        throw new ConfigError(`${name} has no schema to write with: pass schema to the serde`);
       let id: string | undefined;
       if (context) id = outputIds.get(subjectOf(context));
       else if (options.subject) id = outputIds.get(options.subject);

@@ -1,4 +1,6 @@
 import protobuf from 'protobufjs';
+// Adds Root.fromDescriptor (for schemas kept as a base64 FileDescriptorProto).
+import 'protobufjs/ext/descriptor/index.js';
 import { readMessageIndexes, WireFormatError, writeMessageIndexes } from './confluent-wire';
 import { readUnsignedVarint, writeUnsignedVarint } from './varint';
 
@@ -33,37 +35,81 @@ const TO_OBJECT: protobuf.IConversionOptions = {
 };
 
 /**
- * Parses a `.proto` schema, with the files it imports given by import name (a Confluent schema's
+ * Registries keep a Protobuf schema as `.proto` source or, as Confluent's Python and Go clients
+ * register it, as a base64 `FileDescriptorProto` (which Confluent converts, and Apicurio keeps
+ * as it is): both are read.
+ */
+function isDescriptor(definition: string): boolean {
+  return /^[A-Za-z0-9+/]+=*$/.test(definition.trim());
+}
+
+/** A FileDescriptorSet holding one file: field 1, length-delimited. */
+function descriptorSet(definition: string): Uint8Array {
+  const file = Buffer.from(definition.trim(), 'base64');
+  return protobuf.Writer.create().uint32(0x0a).bytes(file).finish();
+}
+
+type DescriptorRoot = typeof protobuf.Root & { fromDescriptor(set: Uint8Array): protobuf.Root };
+
+function dependenciesOf(definition: string): string[] {
+  const file = (protobuf as unknown as { descriptor: { FileDescriptorProto: protobuf.Type } }).descriptor
+    .FileDescriptorProto;
+  const decoded = file.toObject(file.decode(Buffer.from(definition.trim(), 'base64'))) as {
+    dependency?: string[];
+  };
+  return decoded.dependency ?? [];
+}
+
+/** The schema's own file alone (its types are what message indexes count). */
+function ownFile(definition: string): protobuf.Root {
+  if (isDescriptor(definition))
+    return (protobuf.Root as DescriptorRoot).fromDescriptor(descriptorSet(definition));
+  return protobuf.parse(definition, { keepCase: true }).root;
+}
+
+/**
+ * Parses a Protobuf schema with the files it imports given by import name (a Confluent schema's
  * references); Google's well-known types (`google/protobuf/*.proto`) come with protobufjs.
  */
 export function parseProtobufSchema(definition: string, imports: Record<string, string> = {}): protobuf.Root {
-  const root = new protobuf.Root();
   const seen = new Set<string>();
+  let root: protobuf.Root;
+  const addImport = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const given = imports[name];
+    if (given !== undefined) {
+      if (isDescriptor(given))
+        throw new TypeError(`the imported file "${name}" is a descriptor; only .proto imports are read`);
+      load(given);
+      return;
+    }
+    const common = protobuf.common.get(name);
+    if (!common) {
+      throw new TypeError(
+        `the Protobuf schema imports "${name}", which is neither a reference of the schema nor a well-known type`,
+      );
+    }
+    root.addJSON((common as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
+  };
   const load = (text: string) => {
     const parsed = protobuf.parse(text, root, { keepCase: true });
-    for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const given = imports[name];
-      if (given !== undefined) load(given);
-      else {
-        const common = protobuf.common.get(name);
-        if (!common)
-          throw new TypeError(
-            `the Protobuf schema imports "${name}", which is neither a reference of the schema nor a well-known type`,
-          );
-        root.addJSON((common as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
-      }
-    }
+    for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) addImport(name);
   };
-  load(definition);
+  if (isDescriptor(definition)) {
+    root = (protobuf.Root as DescriptorRoot).fromDescriptor(descriptorSet(definition));
+    for (const name of dependenciesOf(definition)) addImport(name);
+  } else {
+    root = new protobuf.Root();
+    load(definition);
+  }
   root.resolveAll();
   return root;
 }
 
 export function protobufCodec(definition: string, imports: Record<string, string> = {}): ProtobufCodec {
   // The schema's own file: imported files' types do not count in the indexes.
-  const own = protobuf.parse(definition, { keepCase: true }).root;
+  const own = ownFile(definition);
   const root = parseProtobufSchema(definition, imports);
   const topLevel = messageTypesOf(lookupNamespace(root, own));
   const sorted = allMessageTypes(topLevel).sort((a, b) =>

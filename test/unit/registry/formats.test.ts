@@ -148,3 +148,17 @@ describe('JSON Schema', () => {
     expect(old.decode(Buffer.from('"x"'))).toBe('x');
   });
 });
+
+describe('Protobuf schemas kept as a base64 FileDescriptorProto (as confluent-kafka Python registers them)', () => {
+  // shop.proto: Ping { int32 n = 1 }, Order { string id = 1; int64 cents = 2; repeated string tags = 3 },
+  // Total { string id = 1; int64 total = 2 }, as confluent-kafka 2.16.1 registered it.
+  const DESCRIPTOR =
+    'CgpzaG9wLnByb3RvEgRzaG9wIhEKBFBpbmcSCQoBbhgBIAEoBSIwCgVPcmRlchIKCgJpZBgBIAEoCRINCgVjZW50cxgCIAEoAxIMCgR0YWdzGAMgAygJIiIKBVRvdGFsEgoKAmlkGAEgASgJEg0KBXRvdGFsGAIgASgDYgZwcm90bzM=';
+
+  it('read the same as the .proto source', () => {
+    const codec = protobufCodec(DESCRIPTOR);
+    const bytes = codec.encode({ id: 'o1', cents: '5', tags: ['a'] }, 'shop.Order', 'confluent');
+    expect([...bytes.subarray(0, 2)]).toEqual([2, 2]);
+    expect(codec.decode(bytes, 'confluent')).toEqual({ id: 'o1', cents: '5', tags: ['a'] });
+  });
+});

@@ -32,8 +32,9 @@ function orderTotals(registry: ReturnType<typeof fakeRegistry>) {
     },
     process(batch, { state, emit }) {
       for (const record of batch.records) {
-        state.total.set(state.total.get() + record.value.cents);
-        emit.totals({ value: { cents: state.total.get() } });
+        const total = (state.total.get() ?? 0) + record.value.cents;
+        state.total.set(total);
+        emit.totals({ value: { cents: total } });
       }
     },
   });

@@ -35,6 +35,14 @@ beforeAll(async () => {
   python = await ensureConfluentKafkaPython();
 }, 300_000);
 
+function runningTotals(orders: Order[]): Array<{ id: string; total: number }> {
+  let total = 0;
+  return orders.map((o) => {
+    total += Number(o.cents);
+    return { id: o.id, total };
+  });
+}
+
 interface Order {
   id: string;
   cents: number | string;
@@ -104,10 +112,7 @@ describe('confluent-kafka (Python) ⇄ Sluice through a Confluent-compatible reg
       value: { id: string; total: number };
       schema_id: number;
     }>;
-    let total = 0;
-    expect(read.map((r) => r.value)).toEqual(
-      written.map((o) => ({ id: o.id, total: (total += Number(o.cents)) })),
-    );
+    expect(read.map((r) => r.value)).toEqual(runningTotals(written));
     expect(read.map((r) => r.key)).toEqual(written.map((o) => o.id));
     const subject = (await fetch(`${env.SCHEMA_REGISTRY_URL}/subjects/${out}-value/versions/latest`).then(
       (r) => r.json(),
@@ -147,9 +152,8 @@ describe('confluent-kafka (Python) ⇄ Sluice through a Confluent-compatible reg
       value: { id: string; total: string };
       schema_id: number;
     }>;
-    let total = 0;
     expect(read.map((r) => r.value)).toEqual(
-      written.map((o) => ({ id: o.id, total: String((total += Number(o.cents))) })),
+      runningTotals(written).map((t) => ({ id: t.id, total: String(t.total) })),
     );
     expect(new Set(read.map((r) => r.schema_id))).toEqual(new Set([registered.id]));
   });

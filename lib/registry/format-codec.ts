@@ -20,30 +20,42 @@ export interface CodecOptions {
   messageType?: string;
 }
 
-export async function buildCodec(schema: RegistrySchema, options: CodecOptions = {}): Promise<FormatCodec> {
-  switch (schema.format) {
-    case 'AVRO': {
-      const { avroCodec, parseAvroSchema } = await import('./avro-format');
-      const reader = options.avroReader === undefined ? undefined : parseAvroSchema(options.avroReader);
-      const codec = avroCodec(parseAvroSchema(schema.definition), reader);
-      return { decode: (payload) => codec.decode(payload), encode: (value) => codec.encode(value) };
-    }
-    case 'PROTOBUF': {
-      const { protobufCodec } = await import('./protobuf-format');
-      const codec = protobufCodec(schema.definition, schema.imports);
-      return {
-        decode: (payload, indexing) => codec.decode(payload, indexing),
-        encode: (value, indexing) => codec.encode(value, options.messageType, indexing),
-      };
-    }
-    case 'JSON': {
-      const { jsonSchemaCodec } = await import('./json-schema-format');
-      const codec = jsonSchemaCodec(schema.definition);
-      return { decode: (payload) => codec.decode(payload), encode: (value) => codec.encode(value) };
-    }
-    default:
-      throw new TypeError(`unknown schema format ${String((schema as { format: unknown }).format)}`);
-  }
+/** Builds the codec of one format's schema; each format's library is imported on first call. */
+export type CodecLoader = (schema: RegistrySchema, options: CodecOptions) => Promise<FormatCodec>;
+
+/**
+ * One loader per format, each its own function: a bundle of a function that only uses
+ * `serde.avro` references only the Avro loader, so esbuild leaves protobufjs and ajv out of it.
+ */
+export const loadAvroCodec: CodecLoader = async (schema, options) => {
+  const { avroCodec, parseAvroSchema } = await import('./avro-format');
+  const reader = options.avroReader === undefined ? undefined : parseAvroSchema(options.avroReader);
+  const codec = avroCodec(parseAvroSchema(schema.definition), reader);
+  return { decode: (payload) => codec.decode(payload), encode: (value) => codec.encode(value) };
+};
+
+export const loadProtobufCodec: CodecLoader = async (schema, options) => {
+  const { protobufCodec } = await import('./protobuf-format');
+  const codec = protobufCodec(schema.definition, schema.imports);
+  return {
+    decode: (payload, indexing) => codec.decode(payload, indexing),
+    encode: (value, indexing) => codec.encode(value, options.messageType, indexing),
+  };
+};
+
+export const loadJsonSchemaCodec: CodecLoader = async (schema) => {
+  const { jsonSchemaCodec } = await import('./json-schema-format');
+  const codec = jsonSchemaCodec(schema.definition);
+  return { decode: (payload) => codec.decode(payload), encode: (value) => codec.encode(value) };
+};
+
+/** Any format, by the schema's own (the emulator, which meets whatever the registry holds). */
+export function buildCodec(schema: RegistrySchema, options: CodecOptions = {}): Promise<FormatCodec> {
+  const loader = { AVRO: loadAvroCodec, PROTOBUF: loadProtobufCodec, JSON: loadJsonSchemaCodec }[
+    schema.format
+  ];
+  if (!loader) throw new TypeError(`unknown schema format ${String((schema as { format: unknown }).format)}`);
+  return loader(schema, options);
 }
 
 export const FORMAT_NAMES: Record<DataFormat, string> = {

@@ -1,7 +1,7 @@
 import { ConfigError, messageOf } from '../core/errors';
 import type { DeserializeContext, Serde, SerdeInput, SerializeContext } from '../core/serde';
 import { decodeConfluentFrame, encodeConfluentFrame, WireFormatError } from './confluent-wire';
-import { buildCodec, FORMAT_NAMES, type FormatCodec } from './format-codec';
+import { type CodecLoader, FORMAT_NAMES, type FormatCodec } from './format-codec';
 import {
   decodeGlueFrame,
   encodeGlueFrame,
@@ -63,7 +63,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * before the batch is decoded) and parses each schema once; encoding writes the frame with the id
  * of the output schema, looked up (or registered) once in `prepareSerialize`.
  */
-export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions): Serde<T> {
+export function schemaSerde<T>(format: DataFormat, load: CodecLoader, options: SchemaSerdeOptions): Serde<T> {
   const registry = shared(options.registry);
   const kind = registry.kind;
   const name = `${FORMAT_NAMES[format]}(${kind})`;
@@ -97,7 +97,7 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
     );
   }
 
-  async function load(id: string): Promise<void> {
+  async function lookup(id: string): Promise<void> {
     if (codecs.has(id)) return;
     let schema: RegistrySchema;
     try {
@@ -121,7 +121,7 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
       return;
     }
     try {
-      codecs.set(id, await buildCodec(schema, { avroReader, messageType: options.messageType }));
+      codecs.set(id, await load(schema, { avroReader, messageType: options.messageType }));
       failures.delete(id);
     } catch (error) {
       failures.set(
@@ -187,7 +187,7 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
         const id = idNeeded(input.bytes, input.context);
         if (id !== undefined && !codecs.has(id)) ids.add(id);
       }
-      await Promise.all([...ids].map(load));
+      await Promise.all([...ids].map(lookup));
     },
     deserialize(bytes, context) {
       if (bytes === null) {
@@ -242,7 +242,7 @@ export function schemaSerde<T>(format: DataFormat, options: SchemaSerdeOptions):
       }
       if (!writerCodec) {
         try {
-          writerCodec = await buildCodec(writer, { messageType: options.messageType });
+          writerCodec = await load(writer, { messageType: options.messageType });
         } catch (error) {
           throw new ConfigError(`${name}: the schema given to the serde does not parse: ${messageOf(error)}`);
         }

@@ -1,4 +1,5 @@
 import type { Serde } from '../core/serde';
+import { loadAvroCodec, loadJsonSchemaCodec, loadProtobufCodec } from './format-codec';
 import { type SchemaSerdeOptions, schemaSerde } from './schema-serde';
 
 /**
@@ -11,12 +12,12 @@ import { type SchemaSerdeOptions, schemaSerde } from './schema-serde';
  */
 export const registrySerdes = {
   avro<T = unknown>(options: SchemaSerdeOptions): Serde<T> {
-    return schemaSerde<T>('AVRO', options);
+    return schemaSerde<T>('AVRO', loadAvroCodec, options);
   },
   protobuf<T = unknown>(options: SchemaSerdeOptions): Serde<T> {
-    return schemaSerde<T>('PROTOBUF', options);
+    return schemaSerde<T>('PROTOBUF', loadProtobufCodec, options);
   },
   jsonSchema<T = unknown>(options: SchemaSerdeOptions): Serde<T> {
-    return schemaSerde<T>('JSON', options);
+    return schemaSerde<T>('JSON', loadJsonSchemaCodec, options);
   },
 };

@@ -5,14 +5,18 @@
  * carries; undecodable records never reach the function and go to the on-failure topic with
  * Lambda's reasons.
  */
+import { randomUUID } from 'node:crypto';
+import { CreateRegistryCommand, GlueClient } from '@aws-sdk/client-glue';
 import { describe, expect, it } from 'vitest';
-import { confluentRegistry, defineFunction, serde, state } from '../../../../lib';
+import { confluentRegistry, defineFunction, glueRegistry, serde, state } from '../../../../lib';
 import { silentLogger } from '../../../../lib/core/log';
 import { createRuntime } from '../../../../lib/lambda/runtime';
 import { encodeConfluentFrame } from '../../../../lib/registry/confluent-wire';
+import { encodeGlueFrame } from '../../../../lib/registry/glue-wire';
 import { createMemoryStore } from '../../../../lib/store/memory';
 import { createInProcessInvoker } from '../../../../tools/trigger/invoker';
 import { injectedStack } from '../../helpers/stack';
+import { uniqueName } from '../../helpers/unique-name';
 import { committed, emulate, produce, readTopic, recorder, testKafka, testTopic, trigger } from './helpers';
 
 const ORDER = {
@@ -118,4 +122,73 @@ describe('trigger emulator: schema registry integration', () => {
       expect(emulator.stats().triggers[0]!.sentToOnFailure).toBe(2);
     },
   );
+});
+
+describe('trigger emulator: schema registry integration with AWS Glue (moto)', () => {
+  it('SOURCE Protobuf from a Glue registry ARN: message index kept, zlib inflated, unknown version to the on-failure topic', async () => {
+    process.env.AWS_ENDPOINT_URL_GLUE ??= injectedStack().AWS_ENDPOINT_URL_S3;
+    const registryName = uniqueName('reg').slice(0, 40);
+    const glue = new GlueClient({});
+    await glue.send(new CreateRegistryCommand({ RegistryName: registryName }));
+    glue.destroy();
+    const kafka = await testKafka();
+    const topic = await testTopic(kafka, 1, 'gsr');
+    const dlt = await testTopic(kafka, 1, 'gsr-dlt');
+    const proto =
+      'syntax = "proto3";\npackage shop;\nmessage Ping { int32 n = 1; }\nmessage Order { string id = 1; int64 cents = 2; }\n';
+    const writer = serde.protobuf({
+      registry: glueRegistry({ registryName }),
+      schema: proto,
+      messageType: 'shop.Order',
+      autoRegister: true,
+      compression: 'zlib',
+    });
+    await writer.prepareSerialize?.({ topic, part: 'value' });
+    const good = (i: number) =>
+      writer.serialize({ id: `o${i}`, cents: String(i) }, { topic, part: 'value' })!;
+    await produce(kafka, topic, [
+      { key: 'a', value: good(1) },
+      { key: 'b', value: encodeGlueFrame(randomUUID(), Buffer.from([0, 10, 1, 120])) },
+      { key: 'c', value: good(2) },
+    ]);
+    const seen: unknown[] = [];
+    const fn = defineFunction({
+      name: 'gsr',
+      source: {
+        topic,
+        key: serde.string(),
+        value: serde.protobuf({ registry: glueRegistry({ registryName }) }),
+      },
+      process(batch) {
+        for (const record of batch.records) seen.push(record.value);
+      },
+    });
+    const emulator = await emulate(kafka, [
+      {
+        name: 'gsr',
+        invoker: createInProcessInvoker(fn, {
+          getRuntime: async () =>
+            createRuntime({ store: createMemoryStore(), publishers: {}, log: silentLogger }),
+        }),
+        triggers: [
+          trigger({
+            topic,
+            batchSize: 10,
+            onFailureTopic: dlt,
+            schemaRegistry: {
+              uri: `arn:aws:glue:us-east-1:123456789012:registry/${registryName}`,
+              eventRecordFormat: 'SOURCE',
+            },
+          }),
+        ],
+      },
+    ]);
+    await committed(emulator, [3]);
+    expect(seen).toEqual([
+      { id: 'o1', cents: '1' },
+      { id: 'o2', cents: '2' },
+    ]);
+    const failed = (await readTopic(kafka, dlt, 1)).map((m) => JSON.parse(m.value));
+    expect(failed.map((f) => f.requestContext.condition)).toEqual(['SCHEMA_NOT_FOUND']);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../lib/core/errors';
 import { registryFor } from '../../../../tools/trigger/schema-decoding';
 import { resolveSchemaRegistrySettings } from '../../../../tools/trigger/schema-registry-settings';
+import { parseServerlessConfig } from '../../../../tools/trigger/serverless-config';
 import { resolveTriggerSettings } from '../../../../tools/trigger/settings';
 
 const GLUE = 'arn:aws:glue:eu-west-1:123456789012:registry/orders';
@@ -58,5 +59,39 @@ describe("emulated ESM: schemaRegistry (Lambda's SchemaRegistryConfig)", () => {
       resolveSchemaRegistrySettings({ uri: 'https://sr.example.com/', eventRecordFormat: 'JSON' }, 'x'),
     );
     expect([confluent.kind, confluent.description]).toEqual(['confluent', 'https://sr.example.com']);
+  });
+});
+
+describe('serverless.yml: custom.sluice.functions.<fn>.schemaRegistry reaches the emulated trigger', () => {
+  it('as the plugin deploys it', () => {
+    const config = parseServerlessConfig(
+      `
+service: s
+frameworkVersion: '*'
+provider: { name: aws, runtime: nodejs22.x, region: eu-west-1 }
+functions:
+  totals:
+    handler: functions/totals.handler
+    events:
+      - msk: { arn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/c/1', topic: orders, provisionedPollerConfig: { minimumPollers: 1 } }
+custom:
+  sluice:
+    functions:
+      totals:
+        onFailureTopic: orders-undecodable
+        schemaRegistry: { uri: '${GLUE}', eventRecordFormat: SOURCE, validate: [key, value] }
+`,
+      { env: {}, dir: '/project' },
+    );
+    expect(config.functions[0]!.triggers[0]).toMatchObject({
+      topic: 'orders',
+      onFailureTopic: 'orders-undecodable',
+      schemaRegistry: {
+        uri: GLUE,
+        eventRecordFormat: 'SOURCE',
+        validate: ['key', 'value'],
+        accessConfigs: [],
+      },
+    });
   });
 });

@@ -33,6 +33,7 @@ export const BENCHMARKS = [
   'compression',
   'restart',
   'quarantine',
+  'schema-registry',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

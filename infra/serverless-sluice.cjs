@@ -26,6 +26,11 @@
  *           reportBatchItemFailures: true      # -> FunctionResponseTypes: [ReportBatchItemFailures]
  *                                              #    + SLUICE_REPORT_BATCH_ITEM_FAILURES=true
  *           onFailureTopic: word-count-errors  # -> DestinationConfig.OnFailure.Destination kafka://...
+ *           schemaRegistry:                    # -> <AmazonManaged|SelfManaged>KafkaEventSourceConfig
+ *             uri: arn:aws:glue:…:registry/x   #      .SchemaRegistryConfig (Lambda decodes Avro,
+ *             eventRecordFormat: JSON          #      Protobuf, JSON Schema before invoking; records
+ *             validate: [value]                #      it cannot decode go to the on-failure
+ *             accessConfigs: [{ type: BASIC_AUTH, uri: <secret ARN> }]   # destination)
  *
  * After `package:compileEvents` it sets these CloudFormation properties on every
  * AWS::Lambda::EventSourceMapping of the function (`msk` or `kafka` events). Lambda accepts them
@@ -47,7 +52,11 @@ const OPTION_KEYS = [
   'bisectBatchOnFunctionError',
   'reportBatchItemFailures',
   'onFailureTopic',
+  'schemaRegistry',
 ];
+const SCHEMA_REGISTRY_KEYS = ['uri', 'eventRecordFormat', 'validate', 'accessConfigs'];
+const SCHEMA_REGISTRY_ACCESS = ['BASIC_AUTH', 'CLIENT_CERTIFICATE_TLS_AUTH', 'SERVER_ROOT_CA_CERTIFICATE'];
+const GLUE_REGISTRY_ARN = /^arn:aws[a-z-]*:glue:[a-z0-9-]+:\d{12}:registry\/[A-Za-z0-9_.$#-]+$/;
 const SECTION_KEYS = ['functions', 'namespace', 'flushSchedule'];
 const NAMESPACE_ENV = 'SLUICE_NAMESPACE';
 const DEFAULT_FLUSH_SCHEDULE = 'rate(5 minutes)';
@@ -126,6 +135,8 @@ function validateSluiceSection(section, functionNames) {
         );
       }
     }
+    if (options.schemaRegistry !== undefined)
+      checkSchemaRegistry(options.schemaRegistry, `${at}.schemaRegistry`);
     result.set(name, options);
   }
   return result;
@@ -176,8 +187,8 @@ function applyToTemplate(template, optionsByFunction, { lambdaLogicalId, declare
         throw new Error(
           `${at}: ${wanted.join(', ')} need(s) provisioned mode on the Kafka trigger: add ` +
             'provisionedPollerConfig: { minimumPollers: 1, maximumPollers: <n> } to the msk/kafka event of ' +
-            `function "${name}" (Lambda accepts Kafka error handling and Kafka on-failure destinations only in ` +
-            'provisioned mode)',
+            `function "${name}" (Lambda accepts Kafka error handling, Kafka on-failure destinations and schema ` +
+            'registries only in provisioned mode)',
         );
       }
       if (options.maximumRetryAttempts !== undefined)
@@ -205,6 +216,17 @@ function applyToTemplate(template, optionsByFunction, { lambdaLogicalId, declare
         }
         properties.DestinationConfig = { OnFailure: { Destination: `kafka://${options.onFailureTopic}` } };
       }
+      if (options.schemaRegistry !== undefined) {
+        // MSK mappings carry it in AmazonManagedKafkaEventSourceConfig, self-managed ones in
+        // SelfManagedKafkaEventSourceConfig (next to ConsumerGroupId).
+        const key = properties.SelfManagedEventSource
+          ? 'SelfManagedKafkaEventSourceConfig'
+          : 'AmazonManagedKafkaEventSourceConfig';
+        properties[key] = {
+          ...properties[key],
+          SchemaRegistryConfig: schemaRegistryConfig(options.schemaRegistry),
+        };
+      }
       changed.push(logicalId);
     }
     if (options.reportBatchItemFailures === true) {
@@ -216,6 +238,69 @@ function applyToTemplate(template, optionsByFunction, { lambdaLogicalId, declare
     }
   }
   return changed;
+}
+
+/** `schemaRegistry` as CloudFormation's SchemaRegistryConfig. */
+function schemaRegistryConfig(registry) {
+  return {
+    SchemaRegistryURI: registry.uri,
+    EventRecordFormat: registry.eventRecordFormat,
+    SchemaValidationConfigs: (registry.validate ?? ['value']).map((part) => ({
+      Attribute: part.toUpperCase(),
+    })),
+    ...(registry.accessConfigs?.length && {
+      AccessConfigs: registry.accessConfigs.map((a) => ({ Type: a.type, URI: a.uri })),
+    }),
+  };
+}
+
+/** Same rules as tools/trigger/schema-registry-settings.ts (the emulator's reading of it). */
+function checkSchemaRegistry(registry, where) {
+  if (!isPlainObject(registry))
+    throw new Error(`${where} must be a mapping of ${SCHEMA_REGISTRY_KEYS.join(', ')}`);
+  for (const key of Object.keys(registry)) {
+    if (!SCHEMA_REGISTRY_KEYS.includes(key)) {
+      throw new Error(
+        `${where}.${key} is not a schema registry setting; allowed: ${SCHEMA_REGISTRY_KEYS.join(', ')}`,
+      );
+    }
+  }
+  const uri = registry.uri;
+  if (typeof uri !== 'string' || !(GLUE_REGISTRY_ARN.test(uri) || /^https?:\/\/\S+$/.test(uri))) {
+    throw new Error(
+      `${where}.uri must be an AWS Glue registry ARN (arn:aws:glue:<region>:<account>:registry/<name>) or a ` +
+        `Confluent-compatible registry URL (https://…), got ${JSON.stringify(uri)}`,
+    );
+  }
+  if (registry.eventRecordFormat !== 'JSON' && registry.eventRecordFormat !== 'SOURCE') {
+    throw new Error(
+      `${where}.eventRecordFormat must be JSON or SOURCE, got ${JSON.stringify(registry.eventRecordFormat)}`,
+    );
+  }
+  const validate = registry.validate ?? ['value'];
+  if (
+    !Array.isArray(validate) ||
+    validate.length === 0 ||
+    validate.some((v) => v !== 'key' && v !== 'value') ||
+    new Set(validate).size !== validate.length
+  ) {
+    throw new Error(`${where}.validate must list key and/or value, got ${JSON.stringify(validate)}`);
+  }
+  const access = registry.accessConfigs ?? [];
+  if (!Array.isArray(access) || access.length > 2)
+    throw new Error(`${where}.accessConfigs must be a list of at most 2 { type, uri }`);
+  access.forEach((a, i) => {
+    if (
+      !isPlainObject(a) ||
+      !SCHEMA_REGISTRY_ACCESS.includes(a.type) ||
+      typeof a.uri !== 'string' ||
+      !a.uri.startsWith('arn:')
+    ) {
+      throw new Error(
+        `${where}.accessConfigs[${i}] must be { type: ${SCHEMA_REGISTRY_ACCESS.join(' | ')}, uri: <Secrets Manager secret ARN> }`,
+      );
+    }
+  });
 }
 
 /** Functions with a Kafka trigger (`msk` or `kafka` event): the Sluice functions. */

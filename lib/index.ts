@@ -7,13 +7,28 @@ export {
   DecodeError,
   LateCallError,
   QuarantineFullError,
+  SchemaDecodeError,
+  SchemaRegistryUnavailableError,
   SluiceError,
   TerminalError,
   UnpublishableOutputError,
 } from './core/errors';
-export { type Serde, serde } from './core/serde';
+
+import { serde as plainSerdes } from './core/serde';
+import { registrySerdes } from './registry/serdes';
+
+export type { Serde } from './core/serde';
+/**
+ * Key and value codecs: `string`, `json`, `bytes`, `nullable`, and the schema-registry formats
+ * `avro`, `protobuf`, `jsonSchema` (with `confluentRegistry` or `glueRegistry`).
+ */
+export const serde = { ...plainSerdes, ...registrySerdes };
 export { defineFunction } from './lambda/define';
 export type { KafkaHandler } from './lambda/handler';
+export { type ConfluentRegistryOptions, confluentRegistry } from './registry/confluent-registry';
+export { type GlueRegistryOptions, glueRegistry } from './registry/glue-registry';
+export type { SchemaRegistry } from './registry/registry';
+export type { SchemaSerdeOptions } from './registry/schema-serde';
 export { kafkaSink } from './sink/kafka';
 export { logSink } from './sink/log';
 export { state } from './state/spec';

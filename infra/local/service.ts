@@ -1,7 +1,7 @@
 import { ConfigError } from '../../lib/core/errors';
 import type { StackPaths } from './paths';
 
-export type ServiceName = 'kafka' | 'dynamodb' | 's3';
+export type ServiceName = 'kafka' | 'dynamodb' | 's3' | 'registry';
 
 /** What `stackUp` needs to know about one service; each service file returns one of these. */
 export interface ServiceDefinition {

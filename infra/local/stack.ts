@@ -6,18 +6,24 @@ import { dynamoDbOptionsFromEnv, dynamoDbService } from './dynamodb';
 import { kafkaOptionsFromEnv, kafkaService } from './kafka';
 import { type StackPaths, stackPaths } from './paths';
 import { commandLine, isAlive, StackError, spawnDetached, stopProcess, tail, withLock } from './process';
+import { registryOptionsFromEnv, registryService } from './registry';
 import { s3OptionsFromEnv, s3Service } from './s3';
 import type { ServiceDefinition, ServiceName } from './service';
 
 export { StackError } from './process';
 export type { ServiceName } from './service';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'dynamodb', 's3'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'dynamodb', 's3', 'registry'];
+/**
+ * What `up` and `status` mean without `--only`: the schema registry (Apicurio, a Quarkus build on
+ * first install) is started only when asked for, by the integration tests or `--only registry`.
+ */
+export const DEFAULT_SERVICES: readonly ServiceName[] = ['kafka', 'dynamodb', 's3'];
 
 export interface StackOptions {
   /** Where ports, versions and directories are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Which services (default all three). */
+  /** Which services (default DEFAULT_SERVICES for up and status, all for down). */
   services?: readonly ServiceName[];
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -28,6 +34,8 @@ export interface StackEndpoints {
   SLUICE_KAFKA_BROKERS: string;
   AWS_ENDPOINT_URL_DYNAMODB: string;
   AWS_ENDPOINT_URL_S3: string;
+  /** a Confluent-compatible schema registry (Apicurio's ccompat API) */
+  SCHEMA_REGISTRY_URL: string;
 }
 
 export interface ServiceStatus {
@@ -60,6 +68,7 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
     SLUICE_KAFKA_BROKERS: kafkaService(kafkaOptionsFromEnv(env)).endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbService(dynamoDbOptionsFromEnv(env)).endpoint,
     AWS_ENDPOINT_URL_S3: s3Service(s3OptionsFromEnv(env)).endpoint,
+    SCHEMA_REGISTRY_URL: registryService(registryOptionsFromEnv(env)).endpoint,
   };
 }
 
@@ -77,7 +86,7 @@ export async function stackUp(options: StackOptions = {}): Promise<StackUpResult
   const paths = stackPaths(env);
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const services = selected(env, options.services);
+  const services = selected(env, options.services ?? DEFAULT_SERVICES);
   await mkdir(paths.logsDir, { recursive: true });
   const results = await Promise.allSettled(services.map((service) => upOne(service, paths, log)));
   const failures = results.flatMap((result, i) =>
@@ -120,7 +129,9 @@ export async function stackDown(options: StackOptions = {}): Promise<{ stopped: 
 export async function stackStatus(options: StackOptions = {}): Promise<ServiceStatus[]> {
   const env = options.env ?? process.env;
   const paths = stackPaths(env);
-  return Promise.all(selected(env, options.services).map((service) => statusOf(service, paths)));
+  return Promise.all(
+    selected(env, options.services ?? DEFAULT_SERVICES).map((service) => statusOf(service, paths)),
+  );
 }
 
 function definitions(env: NodeJS.ProcessEnv): ServiceDefinition[] {
@@ -128,6 +139,7 @@ function definitions(env: NodeJS.ProcessEnv): ServiceDefinition[] {
     kafkaService(kafkaOptionsFromEnv(env)),
     dynamoDbService(dynamoDbOptionsFromEnv(env)),
     s3Service(s3OptionsFromEnv(env)),
+    registryService(registryOptionsFromEnv(env)),
   ];
 }
 

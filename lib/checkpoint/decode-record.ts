@@ -1,5 +1,6 @@
-import { DecodeError } from '../core/errors';
+import { DecodeError, SchemaDecodeError, SchemaRegistryUnavailableError } from '../core/errors';
 import type { RawRecord } from '../event/types';
+import { SchemaFailure } from '../registry/schema-failure';
 import type { FunctionDefinition, SourceRecord } from './definition';
 
 /** Passes a record's bytes through the function's serdes; failures name the record. */
@@ -7,14 +8,20 @@ export function decodeRecord(definition: FunctionDefinition, raw: RawRecord): So
   let key: unknown;
   let value: unknown;
   try {
-    key = definition.source.key.deserialize(raw.key);
+    key = definition.source.key.deserialize(
+      raw.key,
+      raw.keySchemaMetadata && { schema: raw.keySchemaMetadata },
+    );
   } catch (error) {
-    throw new DecodeError(raw, 'key', error);
+    throw decodeFailure(raw, 'key', error);
   }
   try {
-    value = definition.source.value.deserialize(raw.value);
+    value = definition.source.value.deserialize(
+      raw.value,
+      raw.valueSchemaMetadata && { schema: raw.valueSchemaMetadata },
+    );
   } catch (error) {
-    throw new DecodeError(raw, 'value', error);
+    throw decodeFailure(raw, 'value', error);
   }
   return {
     topic: raw.topic,
@@ -26,4 +33,11 @@ export function decodeRecord(definition: FunctionDefinition, raw: RawRecord): So
     value,
     headers: raw.headers,
   };
+}
+
+/** A bad record is terminal (naming it, and its schema id when it has one); a registry down is not. */
+function decodeFailure(raw: RawRecord, part: 'key' | 'value', error: unknown): Error {
+  if (error instanceof SchemaRegistryUnavailableError) return error;
+  if (error instanceof SchemaFailure) return new SchemaDecodeError(raw, part, error, error);
+  return new DecodeError(raw, part, error);
 }

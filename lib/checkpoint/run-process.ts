@@ -8,6 +8,7 @@ import type { Sink } from '../sink/sink';
 import { openStateTransaction, type StateTransaction } from '../state/view';
 import { decodeRecord } from './decode-record';
 import type { FunctionDefinition, Output } from './definition';
+import { prepareSerdes } from './prepare-serdes';
 
 export interface ProcessResult {
   transaction: StateTransaction<Record<string, never>>;
@@ -38,6 +39,7 @@ export async function runProcess(
 ): Promise<ProcessResult> {
   const name = `${task.fn}/${task.topic}-${task.partition}`;
   let returned = false;
+  await prepareSerdes(definition, records);
   const batch = {
     topic: task.topic,
     partition: task.partition,
@@ -49,8 +51,8 @@ export async function runProcess(
   for (const [sinkName, sink] of Object.entries(definition.sinks)) {
     emit[sinkName] = (output) => {
       if (returned) throw new LateCallError(`emit.${sinkName}()`, name);
-      const key = sink.key.serialize(output.key ?? null);
-      const value = sink.value.serialize(output.value);
+      const key = sink.key.serialize(output.key ?? null, { topic: sink.target, part: 'key' });
+      const value = sink.value.serialize(output.value, { topic: sink.target, part: 'value' });
       checkOutput(sinkName, sink, limits.get(sinkName), output, key, value);
       const message: OutboxMessage = {
         sink: sinkName,

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'QUARANTINE_FULL',
   'SOURCE_CHANGED',
   'TASK_REWOUND',
+  'SCHEMA_REGISTRY_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -69,6 +70,37 @@ export class DecodeError extends SluiceError {
     this.topic = where.topic;
     this.partition = where.partition;
     this.offset = where.offset;
+  }
+}
+
+/**
+ * A record framed for a schema registry that cannot be decoded: its schema id is unknown to the
+ * registry (`SCHEMA_NOT_FOUND`), or its bytes are corrupt or do not match the schema
+ * (`DESERIALIZATION_ERROR`; Lambda's own reasons). Terminal, like any `DecodeError`.
+ * (Issue 16; a subclass of DecodeError so that the terminal-error work of issue 14 covers it.)
+ */
+export class SchemaDecodeError extends DecodeError {
+  readonly schemaId: string | undefined;
+  readonly reason: 'SCHEMA_NOT_FOUND' | 'DESERIALIZATION_ERROR';
+  constructor(
+    where: { topic: string; partition: number; offset: number },
+    part: 'key' | 'value',
+    failure: { reason: 'SCHEMA_NOT_FOUND' | 'DESERIALIZATION_ERROR'; schemaId: string | undefined },
+    cause: unknown,
+  ) {
+    super(where, part, cause);
+    this.schemaId = failure.schemaId;
+    this.reason = failure.reason;
+  }
+}
+
+/**
+ * The schema registry did not answer (network, 5xx, throttling, credentials it refused): the
+ * record may be fine, so the batch is retried, never sent to the on-failure destination.
+ */
+export class SchemaRegistryUnavailableError extends SluiceError {
+  constructor(message: string, cause?: unknown) {
+    super('SCHEMA_REGISTRY_UNAVAILABLE', message, { retriable: true, cause });
   }
 }
 

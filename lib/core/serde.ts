@@ -1,11 +1,37 @@
 /**
  * Turns bytes of a Kafka key or value into values and back. `deserialize` receives null for an
  * absent key or a tombstone; the plain serdes reject null (wrap them in `serde.nullable`).
+ *
+ * Schema-registry serdes need lookups, which are asynchronous, while (de)serialising stays
+ * synchronous: the optional `prepare*` hooks are awaited before a batch is decoded (with every
+ * record's bytes) and before outputs are serialised, so the lookups happen once per schema, not
+ * per record.
  */
 export interface Serde<T> {
   readonly name: string;
-  serialize(value: T): Buffer | null;
-  deserialize(bytes: Buffer | null): T;
+  serialize(value: T, context?: SerializeContext): Buffer | null;
+  deserialize(bytes: Buffer | null, context?: DeserializeContext): T;
+  prepareDeserialize?(inputs: ReadonlyArray<SerdeInput>): Promise<void>;
+  prepareSerialize?(context: SerializeContext): Promise<void>;
+}
+
+/** Where serialised bytes go: the sink's topic, as key or value (names a registry subject). */
+export interface SerializeContext {
+  topic: string;
+  part: 'key' | 'value';
+}
+
+/**
+ * What the event says about a record's key or value besides its bytes: the schema metadata
+ * Lambda's schema-registry integration adds (`keySchemaMetadata` / `valueSchemaMetadata`).
+ */
+export interface DeserializeContext {
+  schema?: { dataFormat?: string; schemaId?: string | null };
+}
+
+export interface SerdeInput {
+  bytes: Buffer | null;
+  context?: DeserializeContext;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -12,7 +12,7 @@ export function createLogPublisher(log: Logger): OutboxPublisher {
       for (const message of messages) {
         const sink = sinks[message.sink];
         const bytes = message.value === null ? null : Buffer.from(message.value, 'base64');
-        const value = sink ? sink.value.deserialize(bytes) : bytes?.toString('utf8');
+        const value = sink ? readable(() => sink.value.deserialize(bytes), bytes) : bytes?.toString('utf8');
         const text = typeof value === 'string' ? value : JSON.stringify(value);
         log.info(`${sink?.target ?? ''}${text}`, {
           fn: task.fn,
@@ -24,4 +24,17 @@ export function createLogPublisher(log: Logger): OutboxPublisher {
     },
     async close() {},
   };
+}
+
+/**
+ * A log line must never fail the publish (that would hold the outbox, and the partition, for a
+ * line): bytes the sink's serde cannot read back here (a schema-registry serde whose schema this
+ * process has not looked up yet, after a cold start) are printed as base64.
+ */
+function readable(decode: () => unknown, bytes: Buffer | null): unknown {
+  try {
+    return decode();
+  } catch {
+    return bytes === null ? null : { base64: bytes.toString('base64') };
+  }
 }

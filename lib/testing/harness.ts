@@ -155,6 +155,9 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
     namespace,
     /** Invokes the handler with the event for these records. */
     async invoke(records: TestRecord[], context?: LambdaContext): Promise<BatchResponse | undefined> {
+      // Schema-registry serdes look their output schema's id up before they can serialise.
+      await definition.source.key.prepareSerialize?.({ topic, part: 'key' });
+      await definition.source.value.prepareSerialize?.({ topic, part: 'value' });
       return api.invokeEvent(api.event(records), context);
     },
     /** Invokes the handler with an event as Lambda would deliver it (JSON round trip included). */

@@ -14,6 +14,7 @@ import type { TestProject } from 'vitest/node';
 import { probeDynamoDb } from '../../infra/local/dynamodb';
 import { probeKafka } from '../../infra/local/kafka';
 import { stackPaths } from '../../infra/local/paths';
+import { probeRegistry } from '../../infra/local/registry';
 import { probeS3 } from '../../infra/local/s3';
 import {
   type ServiceName,
@@ -28,11 +29,13 @@ const VARIABLE: Record<ServiceName, keyof StackEndpoints> = {
   kafka: 'SLUICE_KAFKA_BROKERS',
   dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
   s3: 'AWS_ENDPOINT_URL_S3',
+  registry: 'SCHEMA_REGISTRY_URL',
 };
 const PROBE: Record<ServiceName, (endpoint: string) => Promise<boolean>> = {
   kafka: probeKafka,
   dynamodb: probeDynamoDb,
   s3: probeS3,
+  registry: probeRegistry,
 };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -80,6 +83,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     SLUICE_KAFKA_BROKERS: env.SLUICE_KAFKA_BROKERS || own.SLUICE_KAFKA_BROKERS,
     AWS_ENDPOINT_URL_DYNAMODB: env.AWS_ENDPOINT_URL_DYNAMODB || own.AWS_ENDPOINT_URL_DYNAMODB,
     AWS_ENDPOINT_URL_S3: env.AWS_ENDPOINT_URL_S3 || own.AWS_ENDPOINT_URL_S3,
+    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL || own.SCHEMA_REGISTRY_URL,
   };
   Object.assign(env, endpoints);
   project.provide('sluiceStack', endpoints);

@@ -11,7 +11,18 @@ import { expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** lib's folders from the bottom up: each may import its own and those before it. */
-const LAYERS = ['core', 'event', 'state', 'kafka', 'store', 'sink', 'checkpoint', 'lambda', 'testing'];
+const LAYERS = [
+  'core',
+  'registry',
+  'event',
+  'state',
+  'kafka',
+  'store',
+  'sink',
+  'checkpoint',
+  'lambda',
+  'testing',
+];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {

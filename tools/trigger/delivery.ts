@@ -27,6 +27,7 @@ import type { InvokeOutcome, Invoker } from './invoker';
 import { type FailureDetails, failureMessage, type OnFailureSink } from './on-failure';
 import { type EventEnvelope, type EventRecord, eventJsonOf } from './payload-size';
 import type { RetryPolicy } from './retry-policy';
+import type { SchemaDecoder } from './schema-decoding';
 import type { Semaphore } from './semaphore';
 import type { TriggerSettings } from './settings';
 import type { createRateMeter, TriggerCounters } from './stats';
@@ -49,6 +50,8 @@ export interface DeliveryDeps {
   counters: TriggerCounters;
   rate: ReturnType<typeof createRateMeter>;
   maxPayloadBytes: number;
+  /** Lambda's schema-registry integration, when the trigger has one (schema-decoding.ts) */
+  schemaDecoder?: SchemaDecoder;
 }
 
 export interface DeliveryHooks {
@@ -98,7 +101,7 @@ export function createDelivery(deps: DeliveryDeps) {
     const range = `${task}@${records[0]!.offset}..${records.at(-1)!.offset}`;
     if (deps.onFailure === null) {
       log.error(
-        `discarding ${records.length} record(s) ${range}: ${details.condition} (no on-failure topic)`,
+        `discarding ${records.length} record(s) ${range}: ${details.condition} (no on-failure topic; Lambda discards them too)`,
         {
           task,
           condition: details.condition,
@@ -133,7 +136,23 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   /** Delivers `taken` (one batch, in offset order); resolves when it is all done or on abort. */
-  return async function deliver(taken: EventRecord[], hooks: DeliveryHooks): Promise<void> {
+  return async function deliver(batch: EventRecord[], hooks: DeliveryHooks): Promise<void> {
+    let taken = batch;
+    if (deps.schemaDecoder) {
+      // Lambda decodes before it invokes: what it cannot decode is never sent to the function.
+      hooks.progress(taken[0]?.record.offset ?? null);
+      const decoded = await deps.schemaDecoder.decode(taken, hooks.signal);
+      if (decoded === null) return;
+      for (const { record, reason, message } of decoded.failed) {
+        log.warn(`${task}@${record.offset}: ${reason}: ${message}`, { task });
+        if (!(await discard([record], { condition: reason, invokeCount: 0 }, hooks.signal))) return;
+      }
+      taken = decoded.entries;
+      if (taken.length === 0) {
+        hooks.progress(null);
+        return;
+      }
+    }
     const segments: Segment[] = [{ entries: taken, attempts: 0, invocations: 0 }];
     const track = () => hooks.progress(segments[0]?.entries[0]?.record.offset ?? null);
     let lastError: string | undefined;

@@ -29,6 +29,7 @@ import { createKafkaOnFailureSink } from './on-failure';
 import { createPartitionWorker } from './partition-worker';
 import { DEFAULT_BACKOFF, retryPolicyFor } from './retry-policy';
 import { DEFAULT_FLUSH_INTERVAL_MS, startScheduledFlush } from './scheduled-flush';
+import { createSchemaDecoder } from './schema-decoding';
 import { createSemaphore } from './semaphore';
 import { DEFAULT_TIMEOUT_S, type TriggerSettings } from './settings';
 import { createCounters, createRateMeter, type EmulatorStats, type TriggerStats } from './stats';
@@ -198,6 +199,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           ...(settings.eventSourceArn !== undefined && { eventSourceArn: settings.eventSourceArn }),
           bootstrapServers: [...kafka.brokers],
         };
+        const schemaDecoder =
+          settings.schemaRegistry &&
+          createSchemaDecoder(settings.schemaRegistry, { log, clock, backoffMs: policy.backoffMs });
+        if (settings.schemaRegistry && !onFailure) {
+          log.warn(
+            `${fn.name}: records of ${settings.topic} the schema registry cannot decode are discarded, as Lambda ` +
+              'discards them without an on-failure destination: set custom.sluice.functions.' +
+              `${fn.name}.onFailureTopic to keep them`,
+          );
+        }
         const source = await startKafkaSource({
           kafka,
           groupId: settings.consumerGroupId,
@@ -223,6 +234,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
               log,
               counters,
               rate,
+              ...(schemaDecoder && { schemaDecoder }),
               ...io,
               maxBufferedRecords: options.buffer?.maxRecords,
               maxBufferedBytes: options.buffer?.maxBytes,

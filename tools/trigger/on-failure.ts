@@ -29,6 +29,9 @@ export const FAILURE_CONDITIONS = [
   'RetryAttemptsExhausted',
   'RecordAgeExceeded',
   'MaximumPayloadSizeExceeded',
+  // Lambda's schema-registry integration: records it cannot decode, never invoked (issue 16)
+  'SCHEMA_NOT_FOUND',
+  'DESERIALIZATION_ERROR',
 ] as const;
 export type FailureCondition = (typeof FAILURE_CONDITIONS)[number];
 

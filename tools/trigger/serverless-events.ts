@@ -43,6 +43,7 @@ export const SLUICE_FUNCTION_KEYS = [
   'bisectBatchOnFunctionError',
   'reportBatchItemFailures',
   'onFailureTopic',
+  'schemaRegistry',
 ] as const;
 
 /**
@@ -145,7 +146,7 @@ export function parseKafkaEvents(
       'maximumRecordAgeInSeconds',
       'bisectBatchOnFunctionError',
     ]);
-    copy(controls, input, ['reportBatchItemFailures']);
+    copy(controls, input, ['reportBatchItemFailures', 'schemaRegistry']);
     if (controls.onFailureTopic !== undefined) {
       if (input.onFailureTopic !== undefined && input.onFailureTopic !== controls.onFailureTopic) {
         throw new ConfigError(

@@ -13,6 +13,7 @@
 import { ConfigError } from '../../lib/core/errors';
 import type { EventSource } from '../../lib/event/types';
 import { compileFilterPatterns } from './filter';
+import { resolveSchemaRegistrySettings, type SchemaRegistrySettings } from './schema-registry-settings';
 
 export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
@@ -50,6 +51,8 @@ export interface TriggerSettingsInput {
   bisectBatchOnFunctionError?: boolean;
   reportBatchItemFailures?: boolean;
   onFailureTopic?: string;
+  /** Lambda's schema-registry integration (SchemaRegistryConfig; see schema-registry-settings.ts). */
+  schemaRegistry?: unknown;
 }
 
 /** A validated ESM, with every default applied. */
@@ -70,6 +73,7 @@ export interface TriggerSettings {
   bisectBatchOnFunctionError: boolean;
   reportBatchItemFailures: boolean;
   onFailureTopic?: string;
+  schemaRegistry?: SchemaRegistrySettings;
 }
 
 const INPUT_KEYS: ReadonlyArray<keyof TriggerSettingsInput> = [
@@ -87,6 +91,7 @@ const INPUT_KEYS: ReadonlyArray<keyof TriggerSettingsInput> = [
   'bisectBatchOnFunctionError',
   'reportBatchItemFailures',
   'onFailureTopic',
+  'schemaRegistry',
 ];
 
 /** Kafka's own topic-name rule (and Lambda's Topics pattern). */
@@ -228,6 +233,9 @@ export function resolveTriggerSettings(
   if (input.eventSourceArn !== undefined) settings.eventSourceArn = input.eventSourceArn;
   if (timestamp !== undefined) settings.startingPositionTimestampMs = Math.round(timestamp * 1000);
   if (onFailureTopic !== undefined) settings.onFailureTopic = onFailureTopic;
+  if (input.schemaRegistry !== undefined) {
+    settings.schemaRegistry = resolveSchemaRegistrySettings(input.schemaRegistry, `${where}.schemaRegistry`);
+  }
   return settings;
 }
 

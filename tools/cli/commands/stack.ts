@@ -19,7 +19,9 @@ interface StackOptions {
 export function registerStackCommand(program: Command, ctx: CliContext): void {
   const stack = program
     .command('stack')
-    .description('the local stack on 127.0.0.1: Apache Kafka (KRaft), DynamoDB Local, moto S3');
+    .description(
+      'the local stack on 127.0.0.1: Apache Kafka (KRaft), DynamoDB Local, moto S3 (and Glue); --only registry adds Apicurio Registry',
+    );
   const only = () =>
     new Option('--only <services>', `comma-separated subset of ${SERVICE_NAMES.join(',')}`).argParser(
       parseServices,

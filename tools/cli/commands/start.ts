@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { SERVICE_NAMES, stackUp } from '../../../infra/local/stack';
+import { DEFAULT_SERVICES, stackUp } from '../../../infra/local/stack';
 import type { SluiceConfig } from '../../../lib/core/config';
 import { messageOf } from '../../../lib/core/errors';
 import { createLogger } from '../../../lib/core/log';
@@ -85,7 +85,7 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
   // 1. The local stack: Kafka, and DynamoDB Local + moto S3 for the aws store.
   const up = await stackUp({
     env: env.io.env,
-    services: storeKind === 'aws' ? SERVICE_NAMES : ['kafka'],
+    services: storeKind === 'aws' ? DEFAULT_SERVICES : ['kafka'],
     // Reused services say so in the step line; installs and starts are worth seeing as they go.
     log: (line) => (line.includes('already answering') ? undefined : env.note(out.dim(`  ${line}`))),
   });

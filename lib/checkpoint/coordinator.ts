@@ -5,11 +5,14 @@ import type { Logger } from '../core/log';
 import { taskKey } from '../core/task';
 import type { PartitionBatch, RawRecord } from '../event/types';
 import type { Publishers } from '../sink/publisher';
+import { isEmptyDelta } from '../state/encoding';
 import type { Store, StoreCost } from '../store/store';
 import type { FunctionDefinition } from './definition';
 import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
+import { outboxSpan } from './outbox-span';
 import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
 import { runProcess } from './run-process';
+import { type TickReport, tickTasks } from './tick';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
@@ -84,6 +87,8 @@ export function createCoordinator(deps: CoordinatorDeps) {
     definition: FunctionDefinition,
     task: TaskId,
     records: RawRecord[],
+    /** the scheduled tick: no records, only due timers and idle time (tick.ts) */
+    tick = false,
   ): Promise<Omit<BatchOutcome, 'reran'>> {
     const entry = await acquire(definition, task);
     try {
@@ -105,15 +110,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const skipped = records.length - fresh.length;
       const first = fresh[0];
       const last = fresh.at(-1);
-      if (first === undefined || last === undefined) {
-        return { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
-      }
-      const gap = base.version > 0 ? first.offset - base.next : 0;
+      const idle = { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
+      if ((first === undefined || last === undefined) && !tick) return idle;
+      const gap = base.version > 0 && first ? first.offset - base.next : 0;
       if (gap > 0) {
         deps.log.info('offset gap before batch (compaction, transaction markers or retention)', {
           task: taskKey(task),
           expected: base.next,
-          got: first.offset,
+          got: first?.offset,
           gap,
         });
       }
@@ -127,12 +131,22 @@ export function createCoordinator(deps: CoordinatorDeps) {
         entry.state,
         deps.log,
         limits,
+        { now: deps.now(), tick },
       );
+      const span =
+        messages.length > 0
+          ? outboxSpan(
+              transaction.raw,
+              base.next,
+              first && last ? { first: first.offset, last: last.offset } : null,
+            )
+          : null;
+      // A tick that found nothing due changes nothing: no commit.
+      if (tick && span === null && isEmptyDelta(transaction.delta())) return idle;
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.
-      const outbox: Outbox | null =
-        messages.length > 0 ? { firstOffset: first.offset, endOffset: last.offset, messages } : null;
+      const outbox: Outbox | null = span ? { ...span, messages } : null;
       // The store may consume its base: hand it over only when no other batch uses the entry.
       const {
         checkpoint,
@@ -141,7 +155,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       } = await deps.store.commit({
         task,
         expectedVersion: base.version,
-        next: last.offset + 1,
+        next: last ? last.offset + 1 : base.next,
         delta: transaction.delta(),
         stateKeys: transaction.sizeAfter(),
         outbox,
@@ -178,10 +192,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
     }
   }
 
-  async function runBatch(definition: FunctionDefinition, batch: PartitionBatch): Promise<BatchOutcome> {
+  async function runBatch(
+    definition: FunctionDefinition,
+    batch: PartitionBatch,
+    tick = false,
+  ): Promise<BatchOutcome> {
     const task: TaskId = { fn: definition.name, topic: batch.topic, partition: batch.partition };
     try {
-      return { ...(await attempt(definition, task, batch.records)), reran: false };
+      return { ...(await attempt(definition, task, batch.records, tick)), reran: false };
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
       // Lambda gave this batch to an instance whose warm checkpoint is old, or an invocation
@@ -195,7 +213,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
           current: (error.current as Checkpoint | null)?.version ?? null,
         },
       );
-      return { ...(await attempt(definition, task, batch.records)), reran: true };
+      return { ...(await attempt(definition, task, batch.records, tick)), reran: true };
     }
   }
 
@@ -205,11 +223,23 @@ export function createCoordinator(deps: CoordinatorDeps) {
     publish: (definition, task, outbox) => publish(definition, task, outbox, true),
   });
 
-  return {
+  const api = {
     runBatch,
     /** The scheduled flush: publishes and confirms the outboxes of idle tasks (flush.ts). */
     flushIdle(definition: FunctionDefinition, options?: FlushOptions): Promise<FlushReport> {
       return flush(definition, options);
+    },
+    /**
+     * The scheduled tick of one task: the protocol without records (fire due processing-time
+     * timers, advance an idle task's time), committed on the version like a batch, so a tick
+     * racing a batch is fenced and re-run on the batch's checkpoint, never applied twice.
+     */
+    tick(definition: FunctionDefinition, task: TaskId): Promise<BatchOutcome> {
+      return runBatch(definition, { topic: task.topic, partition: task.partition, records: [] }, true);
+    },
+    /** The scheduled tick of every task of the function (tick.ts). */
+    tickIdle(definition: FunctionDefinition): Promise<TickReport> {
+      return tickTasks({ store: deps.store, log: deps.log, tick: api.tick }, definition);
     },
     /** Batches re-run after a conflict so far. */
     get reruns() {
@@ -221,6 +251,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       else warm.clear();
     },
   };
+  return api;
 }
 
 export type Coordinator = ReturnType<typeof createCoordinator>;

@@ -234,7 +234,15 @@ export function createCoordinator(deps: CoordinatorDeps) {
      * timers, advance an idle task's time), committed on the version like a batch, so a tick
      * racing a batch is fenced and re-run on the batch's checkpoint, never applied twice.
      */
-    tick(definition: FunctionDefinition, task: TaskId): Promise<BatchOutcome> {
+    async tick(definition: FunctionDefinition, task: TaskId): Promise<BatchOutcome> {
+      // A batch on a stale warm checkpoint finds out at its commit; a tick that finds nothing
+      // due would not commit, and so would never find out. Check the version first (one read).
+      const current = await deps.store.peek(task);
+      const entry = warm.acquire(task);
+      if (entry) {
+        if (entry.checkpoint.version !== current?.version) warm.drop(task, entry);
+        warm.release(entry);
+      }
       return runBatch(definition, { topic: task.topic, partition: task.partition, records: [] }, true);
     },
     /** The scheduled tick of every task of the function (tick.ts). */

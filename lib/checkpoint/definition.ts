@@ -4,7 +4,7 @@ import type { RecordHeader, TimestampType } from '../event/types';
 import type { AnySink, Sink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
 import type { StateViews } from '../state/view';
-import type { WindowSpec } from '../state/window-spec';
+import type { AnyWindowSpec } from '../state/window-spec';
 import type { TaskTime, TimeOptions } from './event-time';
 import type { FiredTimer, Timers } from './timers';
 import type { WindowViews } from './windows';
@@ -48,7 +48,7 @@ export type Emitters<Sinks extends Record<string, AnySink>> = {
 export interface ProcessContext<
   S extends Record<string, StateSpec>,
   Sinks extends Record<string, AnySink>,
-  W extends Record<string, WindowSpec> = Record<never, never>,
+  W extends Record<string, AnyWindowSpec> = Record<never, never>,
 > {
   state: StateViews<S>;
   emit: Emitters<Sinks>;
@@ -76,7 +76,7 @@ export interface FunctionConfig<
   V,
   S extends Record<string, StateSpec>,
   Sinks extends Record<string, AnySink>,
-  W extends Record<string, WindowSpec> = Record<never, never>,
+  W extends Record<string, AnyWindowSpec> = Record<never, never>,
 > {
   /** unique per deployment: names checkpoints, transactional ids and the outbox consumer group */
   name: string;
@@ -114,7 +114,7 @@ export interface FunctionDefinition<
   state: S;
   sinks: Sinks;
   time?: TimeOptions;
-  windows?: Record<string, WindowSpec>;
-  process: FunctionConfig<K, V, S, Sinks, Record<string, WindowSpec>>['process'];
+  windows?: Record<string, AnyWindowSpec>;
+  process: FunctionConfig<K, V, S, Sinks, Record<string, AnyWindowSpec>>['process'];
   onTimer?: FunctionConfig<K, V, S, Sinks>['onTimer'];
 }

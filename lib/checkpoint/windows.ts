@@ -1,7 +1,7 @@
 import type { Json } from '../core/state-types';
 import { type Timer, WINDOW_PREFIX } from '../state/reserved';
 import type { RawState } from '../state/view';
-import type { WindowSpec } from '../state/window-spec';
+import type { AnyWindowSpec, WindowSpec } from '../state/window-spec';
 import type { SourceRecord } from './definition';
 import type { TaskTime } from './event-time';
 import type { TimerService } from './timers';
@@ -28,8 +28,8 @@ export interface WindowResult<Acc extends Json = Json> {
   final: boolean;
 }
 
-export type WindowViews<W extends Record<string, WindowSpec>> = {
-  [N in keyof W]: W[N] extends WindowSpec<infer In, Json> ? WindowView<In> : never;
+export type WindowViews<W extends Record<string, AnyWindowSpec>> = {
+  [N in keyof W]: WindowView<W[N] extends WindowSpec<infer In, infer _Acc> ? In : Json>;
 };
 
 /** The namespace of a window's close timers. */
@@ -58,7 +58,7 @@ type Emit = (sink: string, output: { key: string; value: Json }) => void;
  * watermark (even if its timer has not fired yet), so results never depend on batch boundaries.
  */
 export function openWindows(
-  specs: Record<string, WindowSpec>,
+  specs: Record<string, AnyWindowSpec>,
   deps: { raw: RawState; timers: TimerService; time: TaskTime; emit: Emit },
 ) {
   const { raw, timers, time, emit } = deps;

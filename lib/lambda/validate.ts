@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors';
 import { isSerde, serde } from '../core/serde';
 import { type AnySink, isSink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
-import type { WindowSpec } from '../state/window-spec';
+import type { AnyWindowSpec, WindowSpec } from '../state/window-spec';
 
 // No '.': it separates the parts of transactional ids (`sluice.<fn>.<topic>.<partition>`).
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -28,7 +28,7 @@ export function validateDefinition(
     unknown,
     Record<string, StateSpec>,
     Record<string, AnySink>,
-    Record<string, WindowSpec>
+    Record<string, AnyWindowSpec>
   >,
 ): FunctionDefinition {
   if (typeof config !== 'object' || config === null) throw new ConfigError('defineFunction needs an object');
@@ -106,7 +106,7 @@ export function validateDefinition(
     state,
     sinks,
     ...(time && { time }),
-    ...(Object.keys(windows).length > 0 && { windows: windows as Record<string, WindowSpec> }),
+    ...(Object.keys(windows).length > 0 && { windows: windows as Record<string, AnyWindowSpec> }),
     process: config.process as FunctionDefinition['process'],
     ...(config.onTimer && { onTimer: config.onTimer as FunctionDefinition['onTimer'] }),
   };

@@ -140,3 +140,7 @@ export const window = {
     return builder('session', { sizeMs: 0, advanceMs: 0, gapMs: gap }, options);
   },
 };
+
+/** A window of any value and accumulator types (a definition holds several). */
+// biome-ignore lint/suspicious/noExplicitAny: function parameters are contravariant; see AnySink
+export type AnyWindowSpec = WindowSpec<any, any>;

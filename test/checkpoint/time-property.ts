@@ -27,41 +27,75 @@ interface Result {
  * event-time timer per record (TIMER_DELAY after it) plus a processing-time timer per key and
  * minute, both emitting what fired.
  */
-export const windowed = defineFunction({
-  name: 'windowed',
-  source: { topic: 'events', key: serde.string(), value: serde.json<number>() },
-  time: { graceMs: GRACE },
-  state: { seen: state.value(0) },
-  windows: {
-    sums: window
-      .tumbling({ sizeMs: SIZE, graceMs: WINDOW_GRACE, sink: 'results', lateSink: 'late' })
-      .reduce((a: number, b: number) => a + b),
-    sessions: window.session({ gapMs: GAP, sink: 'results' }).count(),
-  },
-  sinks: {
-    results: kafkaSink({ topic: 'results', value: serde.json<unknown>() }),
-    late: kafkaSink({ topic: 'late', value: serde.json<unknown>() }),
-    fired: kafkaSink({ topic: 'fired', value: serde.json<{ kind: string; key: string; time: number }>() }),
-  },
-  process(batch, { state, windows, timers, time }) {
-    for (const record of batch.records) {
-      state.seen.set(state.seen.get()! + 1);
-      windows.sums.add(record);
-      windows.sessions.add(record);
-      const at = time.at(record);
-      if (record.key !== END_KEY) {
-        // Only timers still ahead of the watermark: one already passed would fire at the end of
-        // whichever batch registered it, so how often depends on how batches were cut.
-        if (at.eventTime + TIMER_DELAY > at.watermark)
-          timers.registerEventTime(record.key, at.eventTime + TIMER_DELAY);
-        timers.registerProcessingTime(record.key, Math.floor(time.now / 60_000) * 60_000 + 120_000);
+export const windowed = makeWindowed();
+
+/** With `idleAdvanceMs`, ticks also move idle partitions' stream time (a synthetic watermark). */
+export function makeWindowed(idleAdvanceMs?: number) {
+  return defineFunction({
+    name: 'windowed',
+    source: { topic: 'events', key: serde.string(), value: serde.json<number>() },
+    time: { graceMs: GRACE, ...(idleAdvanceMs !== undefined && { idleAdvanceMs }) },
+    state: { seen: state.value(0) },
+    windows: {
+      sums: window
+        .tumbling({ sizeMs: SIZE, graceMs: WINDOW_GRACE, sink: 'results', lateSink: 'late' })
+        .reduce((a: number, b: number) => a + b),
+      sessions: window.session({ gapMs: GAP, sink: 'results' }).count(),
+    },
+    sinks: {
+      results: kafkaSink({ topic: 'results', value: serde.json<unknown>() }),
+      late: kafkaSink({ topic: 'late', value: serde.json<unknown>() }),
+      fired: kafkaSink({ topic: 'fired', value: serde.json<{ kind: string; key: string; time: number }>() }),
+    },
+    process(batch, { state, windows, timers, time }) {
+      for (const record of batch.records) {
+        state.seen.set(state.seen.get()! + 1);
+        windows.sums.add(record);
+        windows.sessions.add(record);
+        const at = time.at(record);
+        if (record.key !== END_KEY) {
+          // Only timers still ahead of the watermark: one already passed would fire at the end of
+          // whichever batch registered it, so how often depends on how batches were cut.
+          if (at.eventTime + TIMER_DELAY > at.watermark)
+            timers.registerEventTime(record.key, at.eventTime + TIMER_DELAY);
+          timers.registerProcessingTime(record.key, Math.floor(time.now / 60_000) * 60_000 + 120_000);
+        }
       }
-    }
-  },
-  onTimer(timer, { emit }) {
-    emit.fired({ key: timer.key, value: { kind: timer.kind, key: timer.key, time: timer.time } });
-  },
-});
+    },
+    onTimer(timer, { emit }) {
+      emit.fired({ key: timer.key, value: { kind: timer.kind, key: timer.key, time: timer.time } });
+    },
+  });
+}
+
+/** A tick's advance of stream time, committed before the record at offset `at`. */
+export interface Advance {
+  at: number;
+  stream: number;
+}
+
+/**
+ * Records every committed tick that moved stream time (a commit at the same next offset whose
+ * delta writes `$time`): the reference applies them at the same place, as Flink's watermarks.
+ */
+function recordAdvances(store: Store, advances: Map<number, Advance[]>): Store {
+  const nextOf = new Map<number, number>();
+  return {
+    ...store,
+    async commit(request) {
+      const result = await store.commit(request);
+      const p = request.task.partition;
+      const time = request.delta.set.find(([key]) => key === '$time');
+      if (time && nextOf.has(p) && request.next === nextOf.get(p)) {
+        const list = advances.get(p) ?? [];
+        list.push({ at: request.next, stream: (time[1] as { s: number }).s });
+        advances.set(p, list);
+      }
+      nextOf.set(p, request.next);
+      return result;
+    },
+  };
+}
 
 interface Rec {
   partition: number;
@@ -72,14 +106,18 @@ interface Rec {
 }
 
 /** The reference: windows and event timers computed offline from the records in partition order. */
-export function reference(records: Rec[]) {
+export function reference(records: Rec[], advances: Advance[] = []) {
   const results: Result[] = [];
   const late: Array<{ key: string; time: number; value: number }> = [];
   const timers = new Set<string>();
   let stream = -1;
   const sums = new Map<string, number>();
   const sessions = new Map<string, Array<{ s: number; e: number; a: number }>>();
-  for (const r of records) {
+  const advanceTo = (offset: number) => {
+    for (const a of advances) if (a.at === offset) stream = Math.max(stream, a.stream);
+  };
+  for (const [offset, r] of records.entries()) {
+    advanceTo(offset);
     const t = T0 + r.at;
     stream = Math.max(stream, t);
     const w = stream - GRACE;
@@ -97,6 +135,7 @@ export function reference(records: Rec[]) {
     }
     if (r.key !== END_KEY && t + TIMER_DELAY > w) timers.add(`${r.key}@${t + TIMER_DELAY}`);
   }
+  for (const a of advances) if (a.at >= records.length) stream = Math.max(stream, a.stream);
   const watermark = stream - GRACE;
   for (const [id, value] of sums) {
     const [start, key] = [Number(id.slice(0, id.indexOf('/'))), id.slice(id.indexOf('/') + 1)];
@@ -147,11 +186,18 @@ export interface TimeStats {
   ticks: number;
   races: number;
   faults: number;
+  /** ticks that moved an idle partition's stream time */
+  advances: number;
 }
 
-async function runScenario(createStore: () => Store, s: Scenario, stats: TimeStats) {
+async function runScenario(createStore: () => Store, s: Scenario, stats: TimeStats, idleAdvanceMs?: number) {
   let now = T0;
-  const main = createHarness(windowed, { store: createStore(), now: () => now });
+  const advances = new Map<number, Advance[]>();
+  const store = idleAdvanceMs === undefined ? createStore() : recordAdvances(createStore(), advances);
+  const main = createHarness(idleAdvanceMs === undefined ? windowed : makeWindowed(idleAdvanceMs), {
+    store,
+    now: () => now,
+  });
   const instances = [main, main.fork()];
   // Times drift upwards through the partition, jittered: out of order, sometimes late.
   const streams = [0, 1].map((p) => {
@@ -232,12 +278,13 @@ async function runScenario(createStore: () => Store, s: Scenario, stats: TimeSta
 
   const sort = <T>(xs: T[]) => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   for (let p = 0; p < PARTITIONS; p++) {
-    const expected = reference(streams[p]!);
+    const expected = reference(streams[p]!, advances.get(p));
+    stats.advances += advances.get(p)?.length ?? 0;
     const finals = main
       .published('results')
       .filter((m) => m.partition === p)
       .map((m) => m.value as Result & { final: boolean })
-      .filter((v) => v.final && v.key !== END_KEY)
+      .filter((v) => v.final)
       .map(({ key, start, end, value }) => ({ key, start, end, value }));
     const refResults = expected.results.map(({ key, start, end, value }) => ({ key, start, end, value }));
     expect(sort(finals), `window results of partition ${p}`).toEqual(sort(refResults));
@@ -278,7 +325,11 @@ async function runScenario(createStore: () => Store, s: Scenario, stats: TimeSta
   stats.schedules++;
 }
 
-export async function checkTimeExactlyOnce(createStore: () => Store, runs: number): Promise<TimeStats> {
+export async function checkTimeExactlyOnce(
+  createStore: () => Store,
+  runs: number,
+  options: { idleAdvanceMs?: number } = {},
+): Promise<TimeStats> {
   const stats: TimeStats = {
     schedules: 0,
     results: 0,
@@ -288,9 +339,10 @@ export async function checkTimeExactlyOnce(createStore: () => Store, runs: numbe
     ticks: 0,
     races: 0,
     faults: 0,
+    advances: 0,
   };
   await fc.assert(
-    fc.asyncProperty(scenario, (s) => runScenario(createStore, s, stats)),
+    fc.asyncProperty(scenario, (s) => runScenario(createStore, s, stats, options.idleAdvanceMs)),
     {
       numRuns: runs,
       ...(process.env.SLUICE_PROPERTY_SEED ? { seed: Number(process.env.SLUICE_PROPERTY_SEED) } : {}),

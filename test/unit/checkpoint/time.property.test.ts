@@ -17,6 +17,13 @@ it('emits every window result once with the reference value, and fires every tim
   expect(stats.races).toBeGreaterThan(0);
 }, 180_000);
 
+it('holds with idle partitions whose stream time the tick advances (the reference applies each committed advance where it happened)', async () => {
+  const stats = await checkTimeExactlyOnce(() => createMemoryStore(), 200, { idleAdvanceMs: 90_000 });
+  console.log('time property, idle advance (memory):', JSON.stringify(stats));
+  expect(stats.advances).toBeGreaterThan(0);
+  expect(stats.results).toBeGreaterThan(0);
+}, 180_000);
+
 const root = mkdtempSync(join(tmpdir(), 'sluice-time-property-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -8,7 +8,7 @@ import {
   timerKey,
   timerRange,
 } from '../state/reserved';
-import { timerIndexOf } from '../state/timer-index';
+import { type TimerIndex, timerIndexOf } from '../state/timer-index';
 import type { RawState } from '../state/view';
 
 const BTree = ((sortedBtree as unknown as { default: { default?: unknown } }).default.default ??
@@ -45,7 +45,8 @@ export const USER_TIMERS = 'user';
  * committed state's timer index plus the timers registered in this transaction.
  */
 export function createTimerService(raw: RawState) {
-  const index = timerIndexOf(raw.base);
+  // Built on first use: a batch that fires nothing never scans the state for timers.
+  let index: TimerIndex | undefined;
   /** timers registered in this transaction that the base index cannot show */
   const added = new BTree<string, true>();
   /** how far each kind's firing walked the base index */
@@ -93,6 +94,7 @@ export function createTimerService(raw: RawState) {
       let cursor = cursors.get(kind) ?? low;
       let fired = 0;
       for (;;) {
+        index ??= timerIndexOf(raw.base);
         let fromBase = index.nextAfter(cursor, high);
         while (fromBase !== undefined && !raw.has(fromBase)) fromBase = index.nextAfter(fromBase, high);
         const fromAdded = added.nextHigherKey(low);

@@ -32,6 +32,10 @@ export type WindowViews<W extends Record<string, AnyWindowSpec>> = {
   [N in keyof W]: WindowView<W[N] extends WindowSpec<infer In, infer _Acc> ? In : Json>;
 };
 
+function copy<T>(value: T): T {
+  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+}
+
 /** The namespace of a window's close timers. */
 export function windowNamespace(name: string): string {
   return `w:${name}`;
@@ -90,7 +94,7 @@ export function openWindows(
       const stateKey = `${WINDOW_PREFIX}${name}/${s}/${key}`;
       const before = raw.get(stateKey);
       // A copy: the user's add may mutate its accumulator, and the base state must not change.
-      const acc = spec.add(before === undefined ? undefined : structuredClone(before), value);
+      const acc = spec.add(copy(before), value);
       raw.set(stateKey, acc);
       if (before === undefined) timers.register(closeTimer(name, key, end, spec));
       if (spec.options.emitOnUpdate) result(spec, key, s, end, acc, false);

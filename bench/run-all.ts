@@ -32,6 +32,7 @@ export const BENCHMARKS = [
   'stale-instance',
   'compression',
   'restart',
+  'windows',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

@@ -34,6 +34,7 @@ export const BENCHMARKS = [
   'restart',
   'quarantine',
   'schema-registry',
+  'windows',
 ] as const;
 
 /** A benchmark that has not finished by then is killed and counted as crashed (hung). */

@@ -11,7 +11,9 @@
  *   `rate(5 minutes)`; `false` turns it off) with input {"sluice":"flush"}: it publishes and
  *   confirms the outboxes of idle partitions, so committed outputs never wait for the next
  *   record, and an expired outbox marker can never be mistaken for "not published". It must
- *   run at least once per broker `offsets.retention.minutes` (7 days by default).
+ *   run at least once per broker `offsets.retention.minutes` (7 days by default). The same event
+ *   is the tick of functions that keep time (lib/checkpoint/tick.ts): due processing-time timers,
+ *   TTL expiry, idle advance of stream time; its rate is their resolution.
  *
  * osls's `msk` event schema rejects error-handling keys, so they live in
  * `custom.sluice.functions.<function>` (the local trigger emulator reads the same section):

@@ -1,6 +1,9 @@
 /** The public API of Sluice: what a function file imports. */
 
-export type { Batch, ProcessContext, SourceRecord } from './checkpoint/definition';
+export type { Batch, ProcessContext, SourceRecord, TimerContext } from './checkpoint/definition';
+export type { RecordTime, TaskTime, TimeOptions } from './checkpoint/event-time';
+export type { FiredTimer, Timers } from './checkpoint/timers';
+export type { WindowResult, WindowView } from './checkpoint/windows';
 export {
   CheckpointConflictError,
   ConfigError,
@@ -32,4 +35,5 @@ export type { SchemaSerdeOptions } from './registry/schema-serde';
 export { kafkaSink } from './sink/kafka';
 export { logSink } from './sink/log';
 export { state } from './state/spec';
-export type { MapState, ValueState } from './state/view';
+export type { ListState, MapState, ValueState } from './state/view';
+export { type WindowSpec, window } from './state/window-spec';

@@ -5,13 +5,16 @@ import type { Logger } from '../core/log';
 import { taskKey, taskName } from '../core/task';
 import type { PartitionBatch, RawRecord } from '../event/types';
 import type { Publishers } from '../sink/publisher';
+import { isEmptyDelta } from '../state/encoding';
 import type { Store, StoreCost } from '../store/store';
 import type { FunctionDefinition } from './definition';
 import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
+import { outboxSpan } from './outbox-span';
 import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
 import { runWithQuarantine } from './quarantine-run';
 import { runProcess } from './run-process';
 import { appliedRecord, checkSkippedRecords, logGap } from './source-log';
+import { type TickReport, tickTasks } from './tick';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
@@ -101,8 +104,11 @@ export function createCoordinator(deps: CoordinatorDeps) {
     task: TaskId,
     records: RawRecord[],
     seen: { epoch: number },
+    /** the scheduled tick: no records, only due timers and idle time (tick.ts) */
+    tick = false,
   ): Promise<Omit<BatchOutcome, 'reran'>> {
-    const entry = await acquire(definition, task, records[0]?.offset ?? 0);
+    // A tick has no records, so nothing to skip: its own version check (tick()) covers staleness.
+    const entry = await acquire(definition, task, records[0]?.offset ?? Number.POSITIVE_INFINITY);
     seen.epoch = entry.checkpoint.epoch;
     try {
       await deps.faults('after-load', task);
@@ -124,14 +130,14 @@ export function createCoordinator(deps: CoordinatorDeps) {
       if (skipped > 0) checkSkippedRecords(task, base, records.slice(0, skipped));
       const first = fresh[0];
       const last = fresh.at(-1);
-      if (first === undefined || last === undefined) {
-        return { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
-      }
-      const gap = base.version > 0 ? first.offset - base.next : 0;
-      if (gap > 0) logGap(deps.log, task, base.next, first.offset);
+      const idle = { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
+      if ((first === undefined || last === undefined) && !tick) return idle;
+      const gap = base.version > 0 && first ? first.offset - base.next : 0;
+      if (gap > 0 && first) logGap(deps.log, task, base.next, first.offset);
 
       // 4. Process; every output is checked against its sink's limits before anything commits.
       const limits = await sinkLimits(deps.publishers, definition.sinks);
+      const clock = { now: deps.now(), tick };
       // With onError: 'quarantine-key', terminal failures park their keys (quarantine-run.ts).
       const { transaction, messages } = definition.quarantine
         ? await runWithQuarantine(
@@ -142,13 +148,26 @@ export function createCoordinator(deps: CoordinatorDeps) {
             entry.state,
             deps.log,
             limits,
+            clock,
           )
-        : await runProcess(definition, task, fresh, entry.state, deps.log, limits);
+        : await runProcess(definition, task, fresh, entry.state, deps.log, limits, clock);
+      const span =
+        messages.length === 0
+          ? null
+          : 'raw' in transaction
+            ? outboxSpan(
+                transaction.raw,
+                base.next,
+                first && last ? { first: first.offset, last: last.offset } : null,
+              )
+            : // The quarantine path runs no timers (validate.ts): its outboxes end at their records.
+              { firstOffset: first!.offset, endOffset: last!.offset };
+      // A tick that found nothing due changes nothing: no commit.
+      if (tick && span === null && isEmptyDelta(transaction.delta())) return idle;
       await deps.faults('after-process', task);
 
       // 5. Commit, conditional on the version we built on.
-      const outbox: Outbox | null =
-        messages.length > 0 ? { firstOffset: first.offset, endOffset: last.offset, messages } : null;
+      const outbox: Outbox | null = span ? { ...span, messages } : null;
       // The store may consume its base: hand it over only when no other batch uses the entry.
       const {
         checkpoint,
@@ -159,8 +178,8 @@ export function createCoordinator(deps: CoordinatorDeps) {
         expectedVersion: base.version,
         expectedCommitId: base.commitId,
         epoch: base.epoch,
-        last: appliedRecord(last),
-        next: last.offset + 1,
+        last: last ? appliedRecord(last) : base.last,
+        next: last ? last.offset + 1 : base.next,
         delta: transaction.delta(),
         stateKeys: transaction.sizeAfter(),
         outbox,
@@ -197,11 +216,15 @@ export function createCoordinator(deps: CoordinatorDeps) {
     }
   }
 
-  async function runBatch(definition: FunctionDefinition, batch: PartitionBatch): Promise<BatchOutcome> {
+  async function runBatch(
+    definition: FunctionDefinition,
+    batch: PartitionBatch,
+    tick = false,
+  ): Promise<BatchOutcome> {
     const task: TaskId = { fn: definition.name, topic: batch.topic, partition: batch.partition };
     const seen = { epoch: 0 };
     try {
-      return { ...(await attempt(definition, task, batch.records, seen)), reran: false };
+      return { ...(await attempt(definition, task, batch.records, seen, tick)), reran: false };
     } catch (error) {
       if (!(error instanceof CheckpointConflictError)) throw error;
       const current = error.current as Checkpoint | null;
@@ -224,7 +247,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
           current: current?.version ?? null,
         },
       );
-      return { ...(await attempt(definition, task, batch.records, seen)), reran: true };
+      return { ...(await attempt(definition, task, batch.records, seen, tick)), reran: true };
     }
   }
 
@@ -234,11 +257,33 @@ export function createCoordinator(deps: CoordinatorDeps) {
     publish: (definition, task, outbox) => publish(definition, task, outbox, true),
   });
 
-  return {
+  const api = {
     runBatch,
     /** The scheduled flush: publishes and confirms the outboxes of idle tasks (flush.ts). */
     flushIdle(definition: FunctionDefinition, options?: FlushOptions): Promise<FlushReport> {
       return flush(definition, options);
+    },
+    /**
+     * The scheduled tick of one task: the protocol without records (fire due processing-time
+     * timers, advance an idle task's time), committed on the version like a batch, so a tick
+     * racing a batch is fenced and re-run on the batch's checkpoint, never applied twice.
+     */
+    async tick(definition: FunctionDefinition, task: TaskId): Promise<BatchOutcome> {
+      // A batch on a stale warm checkpoint finds out at its commit; a tick that finds nothing
+      // due would not commit, and so would never find out. Check the version first (one read).
+      const current = await deps.store.peek(task);
+      const entry = warm.acquire(task);
+      if (entry) {
+        const same =
+          entry.checkpoint.version === current?.version && entry.checkpoint.commitId === current.commitId;
+        if (!same) warm.drop(task, entry);
+        warm.release(entry);
+      }
+      return runBatch(definition, { topic: task.topic, partition: task.partition, records: [] }, true);
+    },
+    /** The scheduled tick of every task of the function (tick.ts). */
+    tickIdle(definition: FunctionDefinition): Promise<TickReport> {
+      return tickTasks({ store: deps.store, log: deps.log, tick: api.tick }, definition);
     },
     /** Batches re-run after a conflict so far. */
     get reruns() {
@@ -250,6 +295,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       else warm.clear();
     },
   };
+  return api;
 }
 
 export type Coordinator = ReturnType<typeof createCoordinator>;

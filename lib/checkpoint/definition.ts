@@ -4,7 +4,11 @@ import type { RecordHeader, TimestampType } from '../event/types';
 import type { AnySink, Sink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
 import type { StateViews } from '../state/view';
+import type { AnyWindowSpec } from '../state/window-spec';
+import type { TaskTime, TimeOptions } from './event-time';
 import type { OnError, QuarantineOptions, QuarantinePolicy } from './quarantine-policy';
+import type { FiredTimer, Timers } from './timers';
+import type { WindowViews } from './windows';
 
 /** A source record after the function's serdes. */
 export interface SourceRecord<K, V> {
@@ -42,29 +46,59 @@ export type Emitters<Sinks extends Record<string, AnySink>> = {
   [N in keyof Sinks]: (output: Output<SinkKey<Sinks[N]>, SinkValue<Sinks[N]>>) => void;
 };
 
-export interface ProcessContext<S extends Record<string, StateSpec>, Sinks extends Record<string, AnySink>> {
+export interface ProcessContext<
+  S extends Record<string, StateSpec>,
+  Sinks extends Record<string, AnySink>,
+  W extends Record<string, AnyWindowSpec> = Record<never, never>,
+> {
   state: StateViews<S>;
   emit: Emitters<Sinks>;
   log: Logger;
   task: { fn: string; topic: string; partition: number };
+  /** event-time and processing-time timers, per key (fired through `onTimer`) */
+  timers: Timers;
+  /** stream time, watermark and the clock (checkpoint/event-time.ts) */
+  time: TaskTime;
+  /** the function's windows */
+  windows: WindowViews<W>;
 }
+
+/** What `onTimer` gets: everything but windows (a window needs a record to place a value). */
+export type TimerContext<S extends Record<string, StateSpec>, Sinks extends Record<string, AnySink>> = Omit<
+  ProcessContext<S, Sinks>,
+  'windows'
+>;
+
+/** Where a record's event time comes from: its Kafka timestamp (default) or the function's extractor. */
+export type TimestampExtractor<K, V> = (record: SourceRecord<K, V>) => number;
 
 export interface FunctionConfig<
   K,
   V,
   S extends Record<string, StateSpec>,
   Sinks extends Record<string, AnySink>,
+  W extends Record<string, AnyWindowSpec> = Record<never, never>,
 > {
   /** unique per deployment: names checkpoints, transactional ids and the outbox consumer group */
   name: string;
-  source: { topic: string; key?: Serde<K>; value: Serde<V> };
+  source: { topic: string; key?: Serde<K>; value: Serde<V>; timestamp?: TimestampExtractor<K, V> };
   state?: S;
   sinks?: Sinks;
+  /** event time: grace (allowed out-of-orderness) and idle advance by the scheduled tick */
+  time?: TimeOptions;
+  /** event-time windows, filled with `ctx.windows.<name>.add(record, key, value)` */
+  windows?: W;
   /**
    * User code. May run again for the same records after a crash, so it must be deterministic
    * given (records, state): no clocks, randomness or external writes; emit outputs instead.
    */
-  process(batch: Batch<K, V>, context: ProcessContext<S, Sinks>): void | Promise<void>;
+  process(batch: Batch<K, V>, context: ProcessContext<S, Sinks, W>): void | Promise<void>;
+  /**
+   * Runs for each due timer registered with `ctx.timers`: event-time timers after the batch
+   * that moved the watermark past them, processing-time timers in a batch or the scheduled tick
+   * after the clock passed them. Same transaction, same exactly-once commit as the batch.
+   */
+  onTimer?(timer: FiredTimer, context: TimerContext<S, Sinks>): void | Promise<void>;
   /**
    * A record that fails terminally (TerminalError, undecodable): `'fail'` (default) fails the
    * batch; `'quarantine-key'` parks it and the later records of its key (README "Errors and
@@ -85,10 +119,13 @@ export interface FunctionDefinition<
   Sinks extends Record<string, AnySink> = Record<string, AnySink>,
 > {
   name: string;
-  source: { topic: string; key: Serde<K>; value: Serde<V> };
+  source: { topic: string; key: Serde<K>; value: Serde<V>; timestamp?: TimestampExtractor<K, V> };
   state: S;
   sinks: Sinks;
-  process: FunctionConfig<K, V, S, Sinks>['process'];
+  time?: TimeOptions;
+  windows?: Record<string, AnyWindowSpec>;
+  process: FunctionConfig<K, V, S, Sinks, Record<string, AnyWindowSpec>>['process'];
+  onTimer?: FunctionConfig<K, V, S, Sinks>['onTimer'];
   /** set when onError is 'quarantine-key'; its sink is in `sinks` under a reserved name */
   quarantine?: QuarantinePolicy;
 }

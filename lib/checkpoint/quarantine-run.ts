@@ -68,6 +68,7 @@ export async function runWithQuarantine(
   base: StateEntries,
   log: Logger,
   limits: ReadonlyMap<string, SinkLimits>,
+  clock: { now: number; tick?: boolean } = { now: Date.now() },
 ): Promise<QuarantineRunResult> {
   const index = readQuarantineIndex(base);
   let edit: QuarantineEdit | null = null;
@@ -103,7 +104,7 @@ export async function runWithQuarantine(
     items = runnable;
   }
 
-  const whole = await runWhole(definition, policy, task, items, base, log, limits);
+  const whole = await runWhole(definition, policy, task, items, base, log, limits, clock);
   let user: StateChange;
   const messages: OutboxMessage[] = [];
   if (whole !== null) {
@@ -116,7 +117,7 @@ export async function runWithQuarantine(
     }
   } else {
     edit ??= editQuarantine(base);
-    const isolated = await runOneByOne(definition, policy, task, items, base, log, limits, edit);
+    const isolated = await runOneByOne(definition, policy, task, items, base, log, limits, edit, clock);
     user = isolated.change;
     messages.push(...isolated.messages);
     toQuarantine.push(...isolated.toQuarantine);
@@ -163,6 +164,7 @@ async function runWhole(
   base: StateEntries,
   log: Logger,
   limits: ReadonlyMap<string, SinkLimits>,
+  clock: { now: number; tick?: boolean },
 ): Promise<{ transaction: StateChange; messages: OutboxMessage[] } | null> {
   if (items.length === 0) return { transaction: unchanged(base), messages: [] };
   try {
@@ -173,6 +175,7 @@ async function runWhole(
       base,
       log,
       limits,
+      clock,
     );
   } catch (error) {
     if (!isTerminalError(error, policy)) throw error;
@@ -195,6 +198,7 @@ async function runOneByOne(
   log: Logger,
   limits: ReadonlyMap<string, SinkLimits>,
   edit: QuarantineEdit,
+  clock: { now: number; tick?: boolean },
 ): Promise<{
   change: StateChange;
   messages: OutboxMessage[];
@@ -216,7 +220,7 @@ async function runOneByOne(
       error = `an earlier record of this key is quarantined`;
     } else {
       try {
-        const result = await runProcess(definition, task, [raw], working, log, limits);
+        const result = await runProcess(definition, task, [raw], working, log, limits, clock);
         deltas.push(result.transaction.delta());
         result.transaction.applyTo(working);
         messages.push(...result.messages);

@@ -9,6 +9,7 @@ import { openStateTransaction, type StateTransaction } from '../state/view';
 import { decodeRecord } from './decode-record';
 import type { FunctionDefinition, Output } from './definition';
 import { prepareSerdes } from './prepare-serdes';
+import { openTimedRun } from './timed-run';
 
 export interface ProcessResult {
   transaction: StateTransaction<Record<string, never>>;
@@ -36,6 +37,8 @@ export async function runProcess(
   base: StateEntries,
   log: Logger,
   limits: ReadonlyMap<string, SinkLimits> = new Map(),
+  /** processing time of the call, and whether it is the scheduled tick (no records) */
+  clock: { now: number; tick?: boolean } = { now: Date.now() },
 ): Promise<ProcessResult> {
   const name = `${task.fn}/${task.topic}-${task.partition}`;
   let returned = false;
@@ -45,7 +48,7 @@ export async function runProcess(
     partition: task.partition,
     records: records.map((raw) => decodeRecord(definition, raw)),
   };
-  const transaction = openStateTransaction(definition.state, base);
+  const transaction = openStateTransaction(definition.state, base, { now: clock.now });
   const messages: OutboxMessage[] = [];
   const emit: Record<string, (output: Output<unknown, unknown>) => void> = {};
   for (const [sinkName, sink] of Object.entries(definition.sinks)) {
@@ -65,13 +68,25 @@ export async function runProcess(
       messages.push(message);
     };
   }
+  const timed = openTimedRun(definition, transaction, batch.records, {
+    now: clock.now,
+    tick: clock.tick ?? false,
+    task,
+    log,
+    emit,
+  });
   try {
-    await definition.process(batch, {
-      state: transaction.views,
-      emit,
-      log,
-      task: { fn: task.fn, topic: task.topic, partition: task.partition },
-    } as never);
+    if (!clock.tick) {
+      await definition.process(batch, {
+        state: transaction.views,
+        emit,
+        log,
+        task: { fn: task.fn, topic: task.topic, partition: task.partition },
+        ...timed.context,
+      } as never);
+    }
+    // Due timers fire in the batch's transaction: their changes commit with it, exactly once.
+    await timed.finish();
   } catch (error) {
     if (error instanceof SluiceError) throw error;
     throw new HandlerError(name, error);

@@ -2,6 +2,7 @@ import type { FunctionConfig } from '../checkpoint/definition';
 import { configFromEnv } from '../core/config';
 import type { AnySink } from '../sink/sink';
 import type { StateSpec } from '../state/spec';
+import type { AnyWindowSpec } from '../state/window-spec';
 import { createHandler, type KafkaHandler } from './handler';
 import { runtimeFromConfig } from './runtime';
 import { validateDefinition } from './validate';
@@ -33,7 +34,8 @@ export function defineFunction<
   K = string | null,
   S extends Record<string, StateSpec> = Record<never, never>,
   Sinks extends Record<string, AnySink> = Record<never, never>,
->(config: FunctionConfig<K, V, S, Sinks>): KafkaHandler {
+  W extends Record<string, AnyWindowSpec> = Record<never, never>,
+>(config: FunctionConfig<K, V, S, Sinks, W>): KafkaHandler {
   // Generic parameters only type the user's code; validation works on the erased shape.
   const definition = validateDefinition(config as unknown as Parameters<typeof validateDefinition>[0]);
   // The handler builds its runtime once, at cold start: the configuration is read from the

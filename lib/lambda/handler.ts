@@ -5,7 +5,7 @@ import { messageOf, SluiceError } from '../core/errors';
 import { decodeEventPartitions } from '../event/decode';
 import type { PartitionBatch } from '../event/types';
 import type { Runtime } from './runtime';
-import { isScheduledFlush } from './scheduled-flush';
+import { isScheduledFlush, runScheduled } from './scheduled-flush';
 
 /** The part of Lambda's context object Sluice uses. */
 export interface LambdaContext {
@@ -91,7 +91,7 @@ export function createHandler(
       throw error;
     });
     const { coordinator, log, reportBatchItemFailures } = await runtime;
-    if (isScheduledFlush(event)) return coordinator.flushIdle(definition);
+    if (isScheduledFlush(event)) return runScheduled(coordinator, definition);
     // Throws only when the event has no records object to split: then nothing can run.
     const { partitions } = decodeEventPartitions(event);
     const remaining = context?.getRemainingTimeInMillis?.();

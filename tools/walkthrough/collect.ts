@@ -6,7 +6,7 @@ export interface Collected {
   reader: TopicReader;
   values: string[];
   /** key and value of each record, in arrival order */
-  records: Array<{ partition: number; offset: number; key: string | null; value: string }>;
+  records: Array<{ partition: number; offset: number; key: string | null; value: string; timestamp: number }>;
   /** highest offset seen per partition */
   lastOffsets: Map<number, number>;
 }
@@ -24,6 +24,7 @@ export async function collectTopic(kafka: KafkaClient, topic: string): Promise<C
         offset: record.offset,
         key: record.key?.toString('utf8') ?? null,
         value,
+        timestamp: record.timestamp,
       });
       collected.lastOffsets.set(
         record.partition,

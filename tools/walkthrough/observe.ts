@@ -19,18 +19,24 @@ export function expectedSentences(ticks: readonly SentTick[]): string[] {
   return ticks.flatMap((tick) => tickSentences(tick, tick.count));
 }
 
-/** Have prefix and word-count checkpointed every record of test that arrived so far? */
+/** Have the functions checkpointed every record of their source that arrived so far? */
 export async function caughtUp(
   plan: WalkthroughPlan,
   functions: Functions,
   store: Store,
-  test: Collected,
+  sources: { test: Collected; words: Collected },
 ): Promise<boolean> {
-  for (const name of ['prefix', 'word-count']) {
+  const stages: Array<[string, string, Collected]> = [
+    ['prefix', 'test', sources.test],
+    ['word-count', 'test', sources.test],
+    ['word-split', 'test', sources.test],
+    ['word-total', 'words', sources.words],
+  ];
+  for (const [name, topic, collected] of stages) {
     const fn = functions.get(name)!.definition.name;
-    for (const [partition, last] of test.lastOffsets) {
-      const loaded = await store.load({ fn, topic: plan.topic('test'), partition });
-      if ((loaded?.checkpoint.next ?? 0) <= last) return false;
+    for (const [partition, last] of collected.lastOffsets) {
+      const loaded = await store.peek({ fn, topic: plan.topic(topic), partition });
+      if ((loaded?.next ?? 0) <= last) return false;
     }
   }
   return true;
@@ -41,7 +47,15 @@ export async function observe(
   plan: WalkthroughPlan,
   functions: Functions,
   store: Store,
-  sources: { test: Collected; wordCounts: Collected; prefixLines: readonly string[] },
+  sources: {
+    test: Collected;
+    wordCounts: Collected;
+    words: Collected;
+    wordTotals: Collected;
+    windowed: Collected;
+    late: Collected;
+    prefixLines: readonly string[];
+  },
 ): Promise<Observed> {
   const fn = functions.get('word-count')!.definition.name;
   const state = new Map<number, Map<string, number>>();
@@ -57,7 +71,27 @@ export async function observe(
     state.set(task.partition, counts);
     next.set(task.partition, loaded?.checkpoint.next ?? 0);
   }
+  const total = functions.get('word-total')!.definition.name;
+  const totals = new Map<string, number>();
+  const totalNext = new Map<number, number>();
+  for (const task of await store.list(total)) {
+    if (task.topic !== plan.topic('words')) continue;
+    const loaded = await store.load(task);
+    for (const [key, value] of loaded?.state ?? []) {
+      if (key.startsWith('totals/') && typeof value === 'number')
+        totals.set(key.slice('totals/'.length), value);
+    }
+    totalNext.set(task.partition, loaded?.checkpoint.next ?? 0);
+  }
+  const records = (c: Collected) => c.records.map((r) => ({ key: r.key, value: r.value }));
   return {
+    testRecords: sources.test.records.map((r) => ({ value: r.value, timestamp: r.timestamp })),
+    wordsLastOffsets: new Map(sources.words.lastOffsets),
+    wordTotalState: totals,
+    wordTotalNext: totalNext,
+    wordTotalsRecords: records(sources.wordTotals),
+    windowedRecords: records(sources.windowed),
+    lateRecords: records(sources.late),
     testValues: [...sources.test.values],
     testLastOffsets: new Map(sources.test.lastOffsets),
     wordCountState: state,

@@ -24,6 +24,10 @@ export const WALKTHROUGH_TOPICS = [
   { name: 'test', partitions: 4 },
   { name: 'word-counts', partitions: 4 },
   { name: 'word-count-failures', partitions: 1 },
+  { name: 'words', partitions: 4 },
+  { name: 'word-totals', partitions: 4 },
+  { name: 'word-counts-5s', partitions: 2 },
+  { name: 'late-words', partitions: 1 },
 ] as const;
 
 export function createPlan(options: { sentences: number; perTick: number; run?: string }): WalkthroughPlan {

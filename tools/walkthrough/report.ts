@@ -29,6 +29,32 @@ export function printTopWords(env: CommandEnv, plan: WalkthroughPlan, seen: Obse
   );
 }
 
+/** word-total's windows: per 5 s window of event time, the words counted and the top word. */
+export function printWindows(env: CommandEnv, seen: Observed): void {
+  const windows = new Map<number, { words: number; top: [string, number] }>();
+  for (const record of seen.windowedRecords) {
+    const r = JSON.parse(record.value) as { key: string; start: number; value: number };
+    const w = windows.get(r.start) ?? { words: 0, top: ['', 0] };
+    w.words += r.value;
+    if (r.value > w.top[1]) w.top = [r.key, r.value];
+    windows.set(r.start, w);
+  }
+  env.print(
+    env.out.bold(`word-total: ${seen.wordTotalState.size} words counted globally; words per 5 s window`) +
+      env.out.dim(" (event time: the sentences' timestamps; each closed once)"),
+  );
+  const rows = [...windows].sort(([a], [b]) => a - b);
+  env.print(
+    indent(
+      formatTable(rows, [
+        { header: 'WINDOW', value: ([start]) => new Date(start).toISOString().slice(11, 19) },
+        { header: 'WORDS', value: ([, w]) => w.words },
+        { header: 'TOP', value: ([, w]) => `${w.top[0]} (${w.top[1]})` },
+      ]),
+    ),
+  );
+}
+
 export function printChecks(env: CommandEnv, checks: Check[]): void {
   env.print(
     env.out.bold('checks') + env.out.dim(' (read_committed consumers and the store, against the ticks)'),

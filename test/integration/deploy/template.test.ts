@@ -38,6 +38,8 @@ const FUNCTIONS = {
   prefix: 'PrefixLambdaFunction',
   generator: 'GeneratorLambdaFunction',
   'word-count': 'WordDashcountLambdaFunction',
+  'word-split': 'WordDashsplitLambdaFunction',
+  'word-total': 'WordDashtotalLambdaFunction',
 };
 
 let msk: { result: PackageResult; template: Template };
@@ -106,7 +108,9 @@ describe('serverless.yml (MSK, IAM access control)', () => {
       MaximumBatchingWindowInSeconds: 2,
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     });
-    expect(resourcesOfType(t, 'AWS::Lambda::EventSourceMapping')).toHaveLength(3);
+    expect(mappingOf(t, FUNCTIONS['word-split']).Properties).toMatchObject({ Topics: ['test'] });
+    expect(mappingOf(t, FUNCTIONS['word-total']).Properties).toMatchObject({ Topics: ['words'] });
+    expect(resourcesOfType(t, 'AWS::Lambda::EventSourceMapping')).toHaveLength(5);
   });
 
   it('sets custom.sluice error handling on word-count only, with its environment switch', () => {
@@ -273,6 +277,7 @@ describe('serverless.yml (MSK, IAM access control)', () => {
     expect(granted('kafka-cluster:ReadData').sort()).toEqual([
       arn('topic', 'generator-ticks'),
       arn('topic', 'test'),
+      arn('topic', 'words'),
     ]);
     expect(granted('kafka-cluster:WriteData').sort()).toEqual(
       [
@@ -280,6 +285,10 @@ describe('serverless.yml (MSK, IAM access control)', () => {
         arn('topic', 'generator-ticks.quarantine'),
         arn('topic', 'word-count-failures'),
         arn('topic', 'word-counts'),
+        arn('topic', 'words'),
+        arn('topic', 'word-totals'),
+        arn('topic', 'word-counts-5s'),
+        arn('topic', 'late-words'),
       ].sort(),
     );
     expect(granted('kafka-cluster:AlterGroup').sort()).toEqual(
@@ -287,13 +296,19 @@ describe('serverless.yml (MSK, IAM access control)', () => {
         arn('group', 'sluice-prefix'),
         arn('group', 'sluice-generator'),
         arn('group', 'sluice-word-count'),
+        arn('group', 'sluice-word-split'),
+        arn('group', 'sluice-word-total'),
         arn('group', 'sluice.sluice-dev.generator.outbox'),
         arn('group', 'sluice.sluice-dev.word-count.outbox'),
+        arn('group', 'sluice.sluice-dev.word-split.outbox'),
+        arn('group', 'sluice.sluice-dev.word-total.outbox'),
       ].sort(),
     );
     expect(granted('kafka-cluster:AlterTransactionalId').sort()).toEqual([
       arn('transactional-id', 'sluice.sluice-dev.generator.*'),
       arn('transactional-id', 'sluice.sluice-dev.word-count.*'),
+      arn('transactional-id', 'sluice.sluice-dev.word-split.*'),
+      arn('transactional-id', 'sluice.sluice-dev.word-total.*'),
     ]);
     for (const action of [
       'kafka-cluster:DescribeGroup',
@@ -305,7 +320,13 @@ describe('serverless.yml (MSK, IAM access control)', () => {
   });
 
   it('bundles each function alone: one ESM file and its source map, the AWS SDK inside', () => {
-    expect(msk.result.functions.map((f) => f.name)).toEqual(['generator', 'prefix', 'word-count']);
+    expect(msk.result.functions.map((f) => f.name)).toEqual([
+      'generator',
+      'prefix',
+      'word-count',
+      'word-split',
+      'word-total',
+    ]);
     for (const fn of msk.result.functions) {
       expect(fn.entries.map((e) => e.name).sort()).toEqual([
         `functions/${fn.name}.mjs`,

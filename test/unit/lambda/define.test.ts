@@ -21,7 +21,7 @@ describe('defineFunction validation', () => {
     [
       'an unknown top-level key',
       { ...valid, sink: {} },
-      /unknown option "sink"; allowed: name, source, state, sinks, process/,
+      /unknown option "sink"; allowed: name, source, state, sinks, time, windows, process, onTimer/,
     ],
     ['a missing source', { ...valid, source: undefined }, /source is required/],
     ['a missing topic', { ...valid, source: { value: serde.string() } }, /source.topic is required/],
@@ -38,11 +38,14 @@ describe('defineFunction validation', () => {
     [
       'a bad state spec',
       { ...valid, state: { counts: {} } },
-      /state.counts must be state.value\(\) or state.map\(\)/,
+      /state.counts must be state.value\(\), state.map\(\) or state.list\(\)/,
     ],
     ['a state name with a slash', { ...valid, state: { 'a/b': state.map() } }, /must be an identifier/],
     ['a bad sink', { ...valid, sinks: { out: { topic: 'x' } } }, /sinks.out must be a sink/],
     ['a missing process', { ...valid, process: undefined }, /process\(batch, context\) is required/],
+    ['a negative grace', { ...valid, time: { graceMs: -1 } }, /time.graceMs must be a non-negative integer/],
+    ['an unknown time option', { ...valid, time: { lateness: 1 } }, /unknown option "lateness"/],
+    ['a window that is not one', { ...valid, windows: { w: {} } }, /windows.w must be a window/],
   ])('rejects %s with a ConfigError that says what to do', (_, config, message) => {
     expect(() => defineFunction(config as never)).toThrow(ConfigError);
     expect(() => defineFunction(config as never)).toThrow(message);

@@ -10,12 +10,12 @@ import { startEmulator } from '../../trigger/emulator';
 import { forLocalRun } from '../../trigger/local-environment';
 import { loadServerlessConfig } from '../../trigger/serverless-config';
 import { useLocalAwsStore } from '../../walkthrough/aws-local';
-import { collectTopic } from '../../walkthrough/collect';
+import { type Collected, collectTopic } from '../../walkthrough/collect';
 import { type RunFunction, walkthroughFunctions } from '../../walkthrough/functions';
 import { caughtUp, expectedSentences, observe, type SentTick } from '../../walkthrough/observe';
 import { createPlan, type WalkthroughPlan } from '../../walkthrough/plan';
 import { MALFORMED_TICK, quarantineCheck, type SentMalformed } from '../../walkthrough/quarantine-check';
-import { printChecks, printInspect, printTopWords } from '../../walkthrough/report';
+import { printChecks, printInspect, printTopWords, printWindows } from '../../walkthrough/report';
 import { runChecks } from '../../walkthrough/verdict';
 import { words } from '../../walkthrough/verify';
 import { action, type CliContext, type CommandEnv } from '../context';
@@ -34,12 +34,17 @@ interface StartOptions {
   top: number;
 }
 
-/** The three functions of the seed walkthrough, in serverless.yml. */
-const FUNCTIONS = ['prefix', 'generator', 'word-count'] as const;
+/** The functions of the walkthrough, in serverless.yml: the seed's three and the global count's two stages. */
+const FUNCTIONS = ['prefix', 'generator', 'word-count', 'word-split', 'word-total'] as const;
 /** How often progress is polled (store reads, reader counts) while waiting for the pipeline. */
 const POLL_MS = 250;
 /** After everything arrived, wait this long for stragglers (a duplicate would show up here). */
 const SETTLE_MS = 1_000;
+/**
+ * The scheduled event (flush and tick) every second instead of the deployed 5 minutes: word-total's
+ * last 5 s window closes by the tick's idle advance soon after the input stops.
+ */
+const SCHEDULE_MS = 1_000;
 /** Ticks go round-robin to the partitions of generator-ticks. */
 const TICK_PARTITIONS = 2;
 
@@ -139,17 +144,23 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
       `${env.configPath} has no ${missing.join(', ')} with a Kafka event: the walkthrough runs them`,
     );
   }
-  const [test, wordCounts, quarantined] = await Promise.all([
+  const [test, wordCounts, wordsTopic, wordTotals, windowed, late, quarantined] = await Promise.all([
     collectTopic(kafka, plan.topic('test')),
     collectTopic(kafka, plan.topic('word-counts')),
+    collectTopic(kafka, plan.topic('words')),
+    collectTopic(kafka, plan.topic('word-totals')),
+    collectTopic(kafka, plan.topic('word-counts-5s')),
+    collectTopic(kafka, plan.topic('late-words')),
     collectTopic(kafka, plan.topic('generator-ticks.quarantine')),
   ]);
+  const readers = [test, wordCounts, wordsTopic, wordTotals, windowed, late, quarantined];
   const emulator = await startEmulator({
     functions: [...functions.values()].map((f) => f.emulated),
     kafka,
     env: env.env,
     region: config.region,
     log,
+    flushIntervalMs: SCHEDULE_MS,
   });
   const failure = emulator.done.then(
     () => null,
@@ -210,15 +221,18 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
         expectedWords = expected.reduce((n, s) => n + words(s).length, 0);
       }
       live.update(progressLines(emulator.stats(), out));
-      const size = test.values.length + wordCounts.values.length + prefixLines.length;
+      const size = readers.reduce((n, r) => n + r.values.length, 0) + prefixLines.length;
       if (size !== lastSize) [lastSize, lastChange] = [size, Date.now()];
       const arrived =
         expected !== null &&
         test.values.length >= expected.length &&
         wordCounts.values.length >= expectedWords &&
+        wordTotals.values.length >= expectedWords &&
+        // every word is in a closed window's result or on late-words
+        windowedWords(windowed) + late.values.length >= expectedWords &&
         prefixLines.length >= expected.length &&
         quarantined.values.length >= malformed.length &&
-        (await caughtUp(plan, functions, store, test));
+        (await caughtUp(plan, functions, store, { test, words: wordsTopic }));
       if (arrived && Date.now() - lastChange >= SETTLE_MS) break;
       if (Date.now() > deadline) {
         timedOut = true;
@@ -232,8 +246,17 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
       env.print(out.dim(`  … ${formatNumber(prefixLines.length - opts.show)} more`));
 
     // 7. The result, and the independent checks.
-    const seen = await observe(plan, functions, store, { test, wordCounts, prefixLines });
+    const seen = await observe(plan, functions, store, {
+      test,
+      wordCounts,
+      words: wordsTopic,
+      wordTotals,
+      windowed,
+      late,
+      prefixLines,
+    });
     printTopWords(env, plan, seen, opts.top);
+    printWindows(env, seen);
     const checks = runChecks(expected, seen);
     checks.push(await quarantineCheck(plan, functions.get('generator')!, store, malformed, quarantined));
     if (timedOut) {
@@ -286,7 +309,7 @@ async function runWalkthrough(env: CommandEnv, opts: StartOptions, stdout: Comma
     await emulator
       .stop()
       .catch((error: unknown) => env.note(`while stopping the emulator: ${messageOf(error)}`));
-    await Promise.allSettled([test.reader.stop(), wordCounts.reader.stop()]);
+    await Promise.allSettled(readers.map((r) => r.reader.stop()));
     if (opts.cleanup) await cleanup(env, plan, functions, store);
     await Promise.allSettled([...new Set(opened)].map(async (s) => (await s).close()));
   }
@@ -370,6 +393,19 @@ async function cleanup(
   } catch (error) {
     env.note(`cleanup failed: ${messageOf(error)}`);
   }
+}
+
+/** Words counted by the window results read so far. */
+function windowedWords(collected: Collected): number {
+  let n = 0;
+  for (const value of collected.values) {
+    try {
+      n += (JSON.parse(value) as { value: number }).value;
+    } catch {
+      // a malformed result: the checks report it
+    }
+  }
+  return n;
 }
 
 function sleep(ms: number): Promise<undefined> {

@@ -1,6 +1,6 @@
 /**
  * The seed walkthrough end to end, as a user runs it: `npm start` brings the stack up (reused
- * here), runs prefix, generator and word-count through the trigger emulator against the aws
+ * here), runs prefix, generator, word-count, word-split and word-total through the trigger emulator against the aws
  * store on DynamoDB Local, checks the counts independently and prints a verdict.
  */
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ describe('npm start', () => {
       );
       expect(code, `${stdout}\n${stderr}`).toBe(0);
       expect(stdout).toMatch(
-        /^VERDICT: PASS · 120 sentences, [\d,]+ words, each counted exactly once \(6 checks, [\d.]+ s\)$/m,
+        /^VERDICT: PASS · 120 sentences, [\d,]+ words, each counted exactly once \(9 checks, [\d.]+ s\)$/m,
       );
       for (const step of ['stack', 'store', 'topics', 'functions', 'ticks']) {
         expect(stdout).toMatch(new RegExp(`^✓ ${step} `, 'm'));
@@ -30,9 +30,10 @@ describe('npm start', () => {
       expect(stdout.match(/^ {2}Sluice says: /gm)).toHaveLength(8);
       expect(stdout).toContain('… 112 more');
       expect(stdout).toMatch(/^ {2}WORD +COUNT +p0 +p1 +p2 +p3$/m);
-      expect(stdout.match(/^ {2}✓ /gm)).toHaveLength(6);
+      expect(stdout.match(/^ {2}✓ /gm)).toHaveLength(9);
       // The malformed tick among the others: quarantined, the rest flowed.
       expect(stdout).toMatch(/^ {2}✓ generator quarantine: 1 malformed tick\(s\) \{"count": 2\.5\} parked/m);
+      expect(stdout).toMatch(/^ {2}WINDOW +WORDS +TOP$/m);
       expect(stdout).toContain("cleaned up: this run's topics and checkpoints");
     },
     START_TIMEOUT_MS,
@@ -55,7 +56,7 @@ describe('npm start', () => {
       expect(code, stderr).toBe(0);
       const summary = JSON.parse(stdout);
       expect(summary).toMatchObject({ verdict: 'PASS', store: 'memory', sentences: 30 });
-      expect(summary.checks).toHaveLength(6);
+      expect(summary.checks).toHaveLength(9);
       expect(Object.keys(summary.wordCountState)).toEqual(['0', '1', '2', '3']);
       expect(stderr).toMatch(/^VERDICT: PASS · 30 sentences/m);
     },

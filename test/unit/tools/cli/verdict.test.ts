@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createPlan } from '../../../../tools/walkthrough/plan';
 import { type Observed, PREFIX, runChecks } from '../../../../tools/walkthrough/verdict';
-import { countWords, expectedRunningCounts } from '../../../../tools/walkthrough/verify';
+import { countWords, expectedRunningCounts, sum, words } from '../../../../tools/walkthrough/verify';
+
+const T0 = 1_700_000_001_000;
 
 /** What a correct run of word-count over these sentences, split over two partitions, leaves behind. */
 function correctRun(sentences: string[]): Observed {
@@ -14,7 +16,32 @@ function correctRun(sentences: string[]): Observed {
     const [word, count] = entry.split('=') as [string, string];
     return { key: word, value: JSON.stringify({ word, count: Number(count) }) };
   });
+  // The two-stage global count: one state for all words, windows of the sentences' times.
+  const times = sentences.map((_, i) => T0 + i * 3_000);
+  const global = countWords(sentences);
+  const perWindow = new Map<string, { key: string; start: number; value: number }>();
+  sentences.forEach((sentence, i) => {
+    for (const word of words(sentence)) {
+      const start = Math.floor(times[i]! / 5_000) * 5_000;
+      const r = perWindow.get(`${word}@${start}`) ?? { key: word, start, value: 0 };
+      r.value += 1;
+      perWindow.set(`${word}@${start}`, r);
+    }
+  });
   return {
+    testRecords: sentences.map((value, i) => ({ value, timestamp: times[i]! })),
+    wordsLastOffsets: new Map([[0, sum(global.values()) - 1]]),
+    wordTotalState: global,
+    wordTotalNext: new Map([[0, sum(global.values())]]),
+    wordTotalsRecords: expectedRunningCounts(new Map([[0, global]])).map((entry) => {
+      const [word, count] = entry.split('=') as [string, string];
+      return { key: word, value: JSON.stringify({ word, count: Number(count) }) };
+    }),
+    windowedRecords: [...perWindow.values()].map((r) => ({
+      key: r.key,
+      value: JSON.stringify({ ...r, end: r.start + 5_000, final: true }),
+    })),
+    lateRecords: [],
     testValues: [...sentences],
     testLastOffsets: new Map([...byPartition].map(([p, list]) => [p, list.length - 1])),
     wordCountState: state,
@@ -90,7 +117,38 @@ describe('the walkthrough plan', () => {
       ['test-wabc123', 4],
       ['word-counts-wabc123', 4],
       ['word-count-failures-wabc123', 1],
+      ['words-wabc123', 4],
+      ['word-totals-wabc123', 4],
+      ['word-counts-5s-wabc123', 2],
+      ['late-words-wabc123', 1],
     ]);
     expect(createPlan({ sentences: 1, perTick: 1 }).run).toMatch(/^w[0-9a-f]{6}$/);
+  });
+
+  it('fails a window result emitted twice, and accepts a word that came late (on late-words)', () => {
+    const twice = correctRun(sentences);
+    twice.windowedRecords.push(twice.windowedRecords[0]!);
+    const windowed = runChecks(sentences, twice).at(-1)!;
+    expect(windowed.ok).toBe(false);
+    expect(windowed.details[0]).toMatch(/emitted twice/);
+
+    const late = correctRun(sentences);
+    const first = JSON.parse(late.windowedRecords[0]!.value) as { key: string; start: number; value: number };
+    late.windowedRecords = late.windowedRecords.slice(1);
+    for (let i = 0; i < first.value; i++)
+      late.lateRecords.push({
+        key: first.key,
+        value: JSON.stringify({ key: first.key, time: first.start + 1 }),
+      });
+    expect(runChecks(sentences, late).at(-1)!.ok).toBe(true);
+    const lost = correctRun(sentences);
+    lost.windowedRecords = lost.windowedRecords.slice(1);
+    expect(runChecks(sentences, lost).at(-1)!.ok).toBe(false);
+  });
+
+  it('fails a global running count lost', () => {
+    const seen = correctRun(sentences);
+    seen.wordTotalsRecords.pop();
+    expect(runChecks(sentences, seen).at(-2)!.ok).toBe(false);
   });
 });

@@ -10,6 +10,12 @@ export {
   UnpublishableOutputError,
 } from './core/errors';
 export { type Serde, serde } from './core/serde';
+export {
+  BATCH_METRICS,
+  type BatchMetricName,
+  type BatchMetrics,
+  type MetricsSink,
+} from './lambda/batch-metrics';
 export { defineFunction } from './lambda/define';
 export type { KafkaHandler } from './lambda/handler';
 export { kafkaSink } from './sink/kafka';

@@ -10,6 +10,7 @@ import type { FunctionDefinition } from './definition';
 import { createIdleFlush, type FlushOptions, type FlushReport } from './flush';
 import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
 import { runProcess } from './run-process';
+import { stateBytesAfter, stateBytesOf } from './state-bytes';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
 export interface CoordinatorDeps {
@@ -33,6 +34,26 @@ export interface BatchOutcome {
   cost: StoreCost | null;
   /** the first attempt met a checkpoint that had moved on, and the batch ran again on it */
   reran: boolean;
+  /** records set aside by the per-key quarantine (issue 14 fills it in) */
+  quarantined?: number;
+  /** What metrics and the live page show (lib/lambda/batch-metrics.ts). */
+  observed: BatchObservations;
+}
+
+/** Facts of one batch that only the protocol sees, for metrics (never read by the protocol). */
+export interface BatchObservations {
+  /** timestamp of the batch's newest record (applied now or before); null for an empty batch */
+  newestTimestamp: number | null;
+  /** `committedAt` of the checkpoint the batch started from (0: never committed) */
+  previousCommittedAt: number;
+  /** the conditional write (0 when nothing was committed) */
+  commitMs: number;
+  /** publishing this batch's outbox (0 when it had none) */
+  publishMs: number;
+  /** outputs in this batch's outbox */
+  outboxMessages: number;
+  /** size of the state after the batch (state-bytes.ts) */
+  stateBytes: number;
 }
 
 /**
@@ -86,6 +107,15 @@ export function createCoordinator(deps: CoordinatorDeps) {
     records: RawRecord[],
   ): Promise<Omit<BatchOutcome, 'reran'>> {
     const entry = await acquire(definition, task);
+    entry.stateBytes ??= stateBytesOf(entry.state);
+    const observed: BatchObservations = {
+      newestTimestamp: records.at(-1)?.timestamp ?? null,
+      previousCommittedAt: entry.checkpoint.committedAt,
+      commitMs: 0,
+      publishMs: 0,
+      outboxMessages: 0,
+      stateBytes: entry.stateBytes,
+    };
     try {
       await deps.faults('after-load', task);
 
@@ -106,7 +136,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const first = fresh[0];
       const last = fresh.at(-1);
       if (first === undefined || last === undefined) {
-        return { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
+        return { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null, observed };
       }
       const gap = base.version > 0 ? first.offset - base.next : 0;
       if (gap > 0) {
@@ -134,6 +164,10 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const outbox: Outbox | null =
         messages.length > 0 ? { firstOffset: first.offset, endOffset: last.offset, messages } : null;
       // The store may consume its base: hand it over only when no other batch uses the entry.
+      const delta = transaction.delta();
+      observed.stateBytes = stateBytesAfter(entry.stateBytes, entry.state, delta);
+      observed.outboxMessages = messages.length;
+      const commitStarted = deps.now();
       const {
         checkpoint,
         cost,
@@ -142,14 +176,16 @@ export function createCoordinator(deps: CoordinatorDeps) {
         task,
         expectedVersion: base.version,
         next: last.offset + 1,
-        delta: transaction.delta(),
+        delta,
         stateKeys: transaction.sizeAfter(),
         outbox,
         committedAt: deps.now(),
         ...(warm.exclusive(task, entry) && { base: entry.base }),
       });
+      observed.commitMs = deps.now() - commitStarted;
       if (warm.exclusive(task, entry)) {
         transaction.applyTo(entry.state);
+        entry.stateBytes = observed.stateBytes;
         entry.checkpoint = checkpoint;
         entry.base = next;
         entry.outboxPublished = outbox === null;
@@ -161,13 +197,15 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
       // 6. Publish; if this fails, step 2 of the next call (or the scheduled flush) repeats it.
       if (outbox) {
+        const publishStarted = deps.now();
         await publish(definition, task, outbox, false);
+        observed.publishMs = deps.now() - publishStarted;
         if (entry.checkpoint === checkpoint) entry.outboxPublished = true;
       }
       await deps.faults('after-publish', task);
 
       // 7. Return: the trigger commits its consumer offset.
-      return { task, applied: fresh.length, skipped, gap, checkpoint, cost };
+      return { task, applied: fresh.length, skipped, gap, checkpoint, cost, observed };
     } catch (error) {
       // A conflict means another invocation moved the task; any other failure may or may not
       // have reached the store. Either way, forget what we think we know.

@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '../core/log';
 import type { Json } from '../core/state-types';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
+import type { MetricsSink } from '../lambda/batch-metrics';
 import {
   type BatchResponse,
   createHandler,
@@ -34,6 +35,8 @@ export interface TestRecord {
   timestamp?: number;
 }
 
+export { createEmfMetrics, type EmfDocument } from '../lambda/emf-metrics';
+
 export interface HarnessOptions {
   store?: Store;
   /** replaces the in-memory publishers (e.g. the real Kafka publisher in integration tests) */
@@ -41,6 +44,8 @@ export interface HarnessOptions {
   eventSource?: EventSource;
   handler?: HandlerOptions;
   log?: Logger;
+  /** where each batch's metrics go (default none; `createEmfMetrics({ namespace, write })` for EMF) */
+  metrics?: MetricsSink;
   now?: () => number;
   /** the deployment namespace (default `test`) */
   namespace?: string;
@@ -96,6 +101,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       store: shared.store,
       publishers,
       log: options.log ?? silentLogger,
+      ...(options.metrics && { metrics: options.metrics }),
       now: options.now,
       faults: faults.inject,
       namespace,

@@ -19,6 +19,7 @@ import { registerTransactionsCommand } from './commands/transactions';
 import { type CliContext, takeExitCode } from './context';
 import { processIO } from './io';
 import { longOptionNames, normalizeArgs } from './parameters';
+import { unknownCommand, unknownCommandMessage } from './unknown-command';
 import { UsageError } from './usage-error';
 
 /** Exit codes: 0 ok, 1 failure (or a failed check), 2 bad usage. */
@@ -103,6 +104,11 @@ export async function runCli(args: readonly string[], ctx: CliContext): Promise<
   const program = createProgram(ctx);
   const argv = normalizeArgs(args, longOptionNames(program));
   const verbose = argv.includes('--verbose');
+  const unknown = unknownCommand(program, argv);
+  if (unknown !== undefined) {
+    ctx.io.stderr.write(`sluice: ${unknownCommandMessage(program, unknown)}\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return takeExitCode(ctx.io) ?? EXIT.ok;

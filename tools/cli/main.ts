@@ -14,6 +14,7 @@ import { registerProduceCommand } from './commands/produce';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerStateCommand } from './commands/state';
+import { registerStatusCommand } from './commands/status';
 import { registerTopicsCommand } from './commands/topics';
 import { registerTransactionsCommand } from './commands/transactions';
 import { type CliContext, takeExitCode } from './context';
@@ -75,6 +76,7 @@ export function createProgram(ctx: CliContext): Command {
   registerTopicsCommand(program, ctx);
   registerCheckpointsCommand(program, ctx);
   registerStateCommand(program, ctx);
+  registerStatusCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
   registerGcCommand(program, ctx);
   registerStackCommand(program, ctx);

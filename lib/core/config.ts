@@ -169,6 +169,7 @@ export const TOOL_VARIABLES = [
   'SLUICE_CHILD_REGION',
   'SLUICE_PROPERTY_SEED',
   'SLUICE_CHAOS_SEED',
+  'SLUICE_SKIP_BROWSER_TESTS',
 ] as const;
 
 /** Names people reach for that are too far from the right one for the edit distance to find. */

@@ -30,7 +30,7 @@ interface DevOptions {
   createTopics?: boolean;
   partitions: number;
   ui: boolean;
-  uiPort: number;
+  uiPort?: number;
 }
 
 /** Where the live page listens unless --ui-port says otherwise (127.0.0.1 only). */
@@ -75,9 +75,8 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
     .option('--partitions <n>', 'partitions of each topic --create-topics creates', intOption(1), 1)
     .option(
       '--ui-port <port>',
-      'port of the live page on 127.0.0.1 (records/s, lag in records and time, state, outboxes, failures)',
+      `port of the live page on 127.0.0.1: records/s, lag in records and time, state, outboxes, failures (default ${DEFAULT_UI_PORT}, or a free port when that one is taken)`,
       intOption(0),
-      DEFAULT_UI_PORT,
     )
     .option('--no-ui', 'no live page')
     .addHelpText(
@@ -191,7 +190,8 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
             store: await storeFromConfig(settings.store, namespace),
             kafka,
             namespace,
-            port: opts.ui ? opts.uiPort : null,
+            port: opts.ui ? (opts.uiPort ?? DEFAULT_UI_PORT) : null,
+            fallback: opts.uiPort === undefined,
             onError: (message) => env.note(env.err.yellow(message)),
           });
         } catch (error) {

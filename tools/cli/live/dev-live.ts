@@ -34,6 +34,8 @@ export interface DevLiveOptions {
   namespace: string;
   /** Port of the page on 127.0.0.1; null: no page. */
   port: number | null;
+  /** Take a free port when `port` is in use (it is the default one, not the user's choice). */
+  fallback: boolean;
   onError(message: string): void;
 }
 
@@ -68,7 +70,15 @@ export async function startDevLive(options: DevLiveOptions): Promise<DevLive> {
   const reader = setInterval(() => void readCheckpoints(), CHECKPOINTS_EVERY_MS);
   reader.unref();
   void readCheckpoints();
-  const server = options.port === null ? null : await startLiveServer(options.port, snapshot);
+  let server: LiveServer | null = null;
+  try {
+    if (options.port !== null) server = await startLiveServer(options.port, snapshot, options);
+  } catch (error) {
+    clearInterval(sampler);
+    clearInterval(reader);
+    await options.store?.close();
+    throw error;
+  }
   return {
     model,
     snapshot,

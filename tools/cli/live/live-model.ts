@@ -164,7 +164,8 @@ export function createLiveModel(now: () => number = Date.now): LiveModel {
     ingestMetrics(fn, document) {
       const partition = Number(document.partition);
       if (!Number.isInteger(partition)) return;
-      const f = facts(String(document.function ?? fn), partition);
+      // By the emulated function's name (serverless.yml's key), which its definition may not share.
+      const f = facts(fn, partition);
       const value = (name: BatchMetricName) =>
         typeof document[name] === 'number' ? (document[name] as number) : undefined;
       const applied = value('RecordsApplied') ?? 0;

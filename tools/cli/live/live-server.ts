@@ -22,14 +22,19 @@ export interface LiveServer {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
- * Starts the page's server on 127.0.0.1:`port` (0: any free port). Fails with a clear error when
- * the port is taken.
+ * Starts the page's server on 127.0.0.1:`port` (0: any free port). When the port is taken it
+ * fails with a clear error, or with `fallback` takes a free port instead (the default port: two
+ * `sluice dev` at once must not fail for it).
  *
  * @example
  * const server = await startLiveServer(57001, () => model.snapshot(emulator.stats()));
  * console.log(`live page: ${server.url}`);
  */
-export async function startLiveServer(port: number, snapshot: () => LiveSnapshot): Promise<LiveServer> {
+export async function startLiveServer(
+  port: number,
+  snapshot: () => LiveSnapshot,
+  options: { fallback?: boolean } = {},
+): Promise<LiveServer> {
   const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => handle(request, response));
 
@@ -71,16 +76,23 @@ export async function startLiveServer(port: number, snapshot: () => LiveSnapshot
   }, PUSH_INTERVAL_MS);
   pusher.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on 127.0.0.1 is in use: pick another with --ui-port <n>, or --no-ui`)
-          : error,
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen(port);
+  } catch (error) {
+    clearInterval(pusher);
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (!options.fallback)
+      throw new Error(`port ${port} on 127.0.0.1 is in use: pick another with --ui-port <n>, or --no-ui`);
+    await listen(0);
+  }
   const bound = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${bound}/`,

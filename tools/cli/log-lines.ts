@@ -48,6 +48,7 @@ export function isEmfLine(line: string): boolean {
 
 function partitionOf(fields: Record<string, unknown>): number | undefined {
   if (typeof fields.partition === 'number') return fields.partition;
-  const match = typeof fields.task === 'string' ? /-(\d+)$/.exec(fields.task) : null;
+  // `fn/topic-3` (taskName) or `fn/topic/3` (taskKey, as some lines name it)
+  const match = typeof fields.task === 'string' ? /[-/](\d+)$/.exec(fields.task) : null;
   return match ? Number(match[1]) : undefined;
 }

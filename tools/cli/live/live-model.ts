@@ -93,6 +93,8 @@ export function createLiveModel(now: () => number = Date.now): LiveModel {
   const tasks = new Map<string, TaskFacts>();
   const checkpoints = new Map<string, Map<number, CheckpointRow>>();
   const history = new Map<string, LivePoint[]>();
+  /** When each task was last seen with no lag: records waiting now were written after it. */
+  const caughtUpAt = new Map<string, number>();
   const key = (fn: string, partition: number) => `${fn}\u0000${partition}`;
 
   function facts(fn: string, partition: number): TaskFacts {
@@ -122,7 +124,14 @@ export function createLiveModel(now: () => number = Date.now): LiveModel {
         const row = rows.get(p.partition);
         const waiting = p.lag !== null && p.lag > 0;
         let timeLagMs: number | null = waiting ? null : p.lag === null ? null : 0;
-        if (waiting && f?.newestRecordTimestamp) timeLagMs = Math.max(0, at - f.newestRecordTimestamp);
+        if (p.lag === 0) caughtUpAt.set(key(trigger.function, p.partition), at);
+        if (waiting && f?.newestRecordTimestamp) {
+          // now - newest applied is the metric's definition; after an idle spell it overstates
+          // (the newest applied record is old, the waiting ones new): no record waits longer
+          // than since the task was last caught up either, so take the smaller bound.
+          const since = caughtUpAt.get(key(trigger.function, p.partition)) ?? 0;
+          timeLagMs = Math.max(0, at - Math.max(f.newestRecordTimestamp, since));
+        }
         return {
           partition: p.partition,
           lag: p.lag,

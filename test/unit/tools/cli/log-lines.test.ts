@@ -37,6 +37,11 @@ describe('function log lines in a terminal', () => {
     expect(readableLogLine(line, 'word-count', colored)).toContain('\u001b[33mWARN \u001b[39m');
   });
 
+  it('read the partition from either spelling of a task', () => {
+    const line = JSON.stringify({ level: 'info', message: 'gap', task: 'prefix/test/1', time: 'T' });
+    expect(readableLogLine(line, 'prefix', plain)).toContain('prefix p1  gap');
+  });
+
   it('leave other lines as they are', () => {
     for (const line of ['hello from console.log', '{"not":"a log line"}', '{broken', '[1,2]']) {
       expect(readableLogLine(line, 'f', plain)).toBe(line);

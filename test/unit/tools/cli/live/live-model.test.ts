@@ -110,6 +110,10 @@ describe('the live model', () => {
     model.ingestMetrics('wc', emf(1, { RecordsApplied: 1, BatchFailures: 0 }, now - 4_000));
     expect(model.snapshot(stats([0, 6])).functions[0]!.partitions[1]!.timeLagMs).toBe(4_000);
     expect(model.snapshot(stats([0, 6])).functions[0]!.timeLagMs).toBe(4_000);
+    // seen caught up 1 s ago: nothing waiting can be older than that, whatever the newest applied was
+    model.snapshot(stats([0, 0]));
+    now += 1_000;
+    expect(model.snapshot(stats([0, 2])).functions[0]!.partitions[1]!.timeLagMs).toBe(1_000);
   });
 
   it('keeps a few minutes of history per function for the charts', () => {

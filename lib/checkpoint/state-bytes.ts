@@ -2,7 +2,7 @@ import type { StateDelta, StateEntries } from '../core/state-types';
 
 /**
  * The size of a task's state for metrics and the live page: UTF-8 bytes of its keys and
- * JSON-encoded values, about what a store keeps (the aws store's inline item or S3 snapshot
+ * JSON-encoded values (escapes inside strings aside), about what a store keeps (the aws store's inline item or S3 snapshot
  * adds a few bytes of framing per key). Counted once per warm load, then kept up to date from
  * each commit's delta, so a commit costs O(keys changed), never O(state).
  */
@@ -28,5 +28,20 @@ export function stateBytesAfter(before: number, base: StateEntries, delta: State
 }
 
 function entryBytes(key: string, value: unknown): number {
-  return Buffer.byteLength(key) + Buffer.byteLength(JSON.stringify(value) ?? 'null');
+  return Buffer.byteLength(key) + valueBytes(value);
+}
+
+/** JSON size of a value; scalars (most state: counters, flags, names) without serialising them. */
+function valueBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'number':
+      return String(value).length;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'string':
+      // the quotes; escaped characters (quotes, control characters) count one byte short each
+      return Buffer.byteLength(value) + 2;
+    default:
+      return Buffer.byteLength(JSON.stringify(value) ?? 'null');
+  }
 }

@@ -70,6 +70,9 @@ async function coldImport(
         SLUICE_BUCKET: 'bench-bucket',
         SLUICE_KAFKA_BROKERS: '127.0.0.1:9092',
         SLUICE_LOG_LEVEL: 'warn',
+        // On by default on Lambda (AWS_LAMBDA_FUNCTION_NAME), which this process is not: the
+        // first call then loads the metrics code (Powertools) as the deployed function does.
+        SLUICE_METRICS: 'true',
       },
     },
   );

@@ -26,6 +26,12 @@ export type { Serde } from './core/serde';
  * `avro`, `protobuf`, `jsonSchema` (with `confluentRegistry` or `glueRegistry`).
  */
 export const serde = { ...plainSerdes, ...registrySerdes };
+export {
+  BATCH_METRICS,
+  type BatchMetricName,
+  type BatchMetrics,
+  type MetricsSink,
+} from './lambda/batch-metrics';
 export { defineFunction } from './lambda/define';
 export type { KafkaHandler } from './lambda/handler';
 export { type ConfluentRegistryOptions, confluentRegistry } from './registry/confluent-registry';

@@ -14,6 +14,7 @@ import { checkOutboxSinks, publishOutbox, sinkLimits } from './publish';
 import { runWithQuarantine } from './quarantine-run';
 import { runProcess } from './run-process';
 import { appliedRecord, checkSkippedRecords, logGap } from './source-log';
+import { stateBytesAfter, stateBytesOf } from './state-bytes';
 import { type TickReport, tickTasks } from './tick';
 import { createWarmCache, type WarmTask } from './warm-cache';
 
@@ -38,6 +39,26 @@ export interface BatchOutcome {
   cost: StoreCost | null;
   /** the first attempt met a checkpoint that had moved on, and the batch ran again on it */
   reran: boolean;
+  /** records this batch parked in the per-key quarantine (onError: 'quarantine-key') */
+  quarantined?: number;
+  /** What metrics and the live page show (lib/lambda/batch-metrics.ts). */
+  observed: BatchObservations;
+}
+
+/** Facts of one batch that only the protocol sees, for metrics (never read by the protocol). */
+export interface BatchObservations {
+  /** timestamp of the batch's newest record (applied now or before); null for an empty batch */
+  newestTimestamp: number | null;
+  /** `committedAt` of the checkpoint the batch started from (0: never committed) */
+  previousCommittedAt: number;
+  /** the conditional write (0 when nothing was committed) */
+  commitMs: number;
+  /** publishing this batch's outbox (0 when it had none) */
+  publishMs: number;
+  /** outputs in this batch's outbox */
+  outboxMessages: number;
+  /** size of the state after the batch (state-bytes.ts) */
+  stateBytes: number;
 }
 
 /**
@@ -110,6 +131,15 @@ export function createCoordinator(deps: CoordinatorDeps) {
     // A tick has no records, so nothing to skip: its own version check (tick()) covers staleness.
     const entry = await acquire(definition, task, records[0]?.offset ?? Number.POSITIVE_INFINITY);
     seen.epoch = entry.checkpoint.epoch;
+    entry.stateBytes ??= stateBytesOf(entry.state);
+    const observed: BatchObservations = {
+      newestTimestamp: records.at(-1)?.timestamp ?? null,
+      previousCommittedAt: entry.checkpoint.committedAt,
+      commitMs: 0,
+      publishMs: 0,
+      outboxMessages: 0,
+      stateBytes: entry.stateBytes,
+    };
     try {
       await deps.faults('after-load', task);
 
@@ -130,7 +160,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       if (skipped > 0) checkSkippedRecords(task, base, records.slice(0, skipped));
       const first = fresh[0];
       const last = fresh.at(-1);
-      const idle = { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null };
+      const idle = { task, applied: 0, skipped, gap: 0, checkpoint: base, cost: null, observed };
       if ((first === undefined || last === undefined) && !tick) return idle;
       const gap = base.version > 0 && first ? first.offset - base.next : 0;
       if (gap > 0 && first) logGap(deps.log, task, base.next, first.offset);
@@ -139,7 +169,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const limits = await sinkLimits(deps.publishers, definition.sinks);
       const clock = { now: deps.now(), tick };
       // With onError: 'quarantine-key', terminal failures park their keys (quarantine-run.ts).
-      const { transaction, messages } = definition.quarantine
+      const ran = definition.quarantine
         ? await runWithQuarantine(
             definition,
             definition.quarantine,
@@ -151,6 +181,8 @@ export function createCoordinator(deps: CoordinatorDeps) {
             clock,
           )
         : await runProcess(definition, task, fresh, entry.state, deps.log, limits, clock);
+      const { transaction, messages } = ran;
+      const quarantined = 'parked' in ran ? ran.parked : undefined;
       const span =
         messages.length === 0
           ? null
@@ -169,6 +201,10 @@ export function createCoordinator(deps: CoordinatorDeps) {
       // 5. Commit, conditional on the version we built on.
       const outbox: Outbox | null = span ? { ...span, messages } : null;
       // The store may consume its base: hand it over only when no other batch uses the entry.
+      const delta = transaction.delta();
+      observed.stateBytes = stateBytesAfter(entry.stateBytes, entry.state, delta);
+      observed.outboxMessages = messages.length;
+      const commitStarted = deps.now();
       const {
         checkpoint,
         cost,
@@ -180,14 +216,16 @@ export function createCoordinator(deps: CoordinatorDeps) {
         epoch: base.epoch,
         last: last ? appliedRecord(last) : base.last,
         next: last ? last.offset + 1 : base.next,
-        delta: transaction.delta(),
+        delta,
         stateKeys: transaction.sizeAfter(),
         outbox,
         committedAt: deps.now(),
         ...(warm.exclusive(task, entry) && { base: entry.base }),
       });
+      observed.commitMs = deps.now() - commitStarted;
       if (warm.exclusive(task, entry)) {
         transaction.applyTo(entry.state);
+        entry.stateBytes = observed.stateBytes;
         entry.checkpoint = checkpoint;
         entry.base = next;
         entry.outboxPublished = outbox === null;
@@ -199,13 +237,24 @@ export function createCoordinator(deps: CoordinatorDeps) {
 
       // 6. Publish; if this fails, step 2 of the next call (or the scheduled flush) repeats it.
       if (outbox) {
+        const publishStarted = deps.now();
         await publish(definition, task, outbox, false);
+        observed.publishMs = deps.now() - publishStarted;
         if (entry.checkpoint === checkpoint) entry.outboxPublished = true;
       }
       await deps.faults('after-publish', task);
 
       // 7. Return: the trigger commits its consumer offset.
-      return { task, applied: fresh.length, skipped, gap, checkpoint, cost };
+      return {
+        task,
+        applied: fresh.length,
+        skipped,
+        gap,
+        checkpoint,
+        cost,
+        observed,
+        ...(quarantined !== undefined && { quarantined }),
+      };
     } catch (error) {
       // A conflict means another invocation moved the task; any other failure may or may not
       // have reached the store. Either way, forget what we think we know.

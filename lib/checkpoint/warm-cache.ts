@@ -11,6 +11,8 @@ export interface WarmTask {
   base: StoreBase;
   /** this process published (or confirmed) the checkpoint's outbox */
   outboxPublished: boolean;
+  /** size of `state` (state-bytes.ts), counted at the first batch after a load */
+  stateBytes?: number;
   /** batches (or flushes) of this process using the entry right now */
   users: number;
 }

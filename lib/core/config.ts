@@ -113,6 +113,17 @@ export interface SluiceConfig {
   logLevel: LogLevel;
   /** SLUICE_REPORT_BATCH_ITEM_FAILURES: answer Lambda with partial batch responses. */
   reportBatchItemFailures: boolean;
+  /** SLUICE_METRICS and SLUICE_METRICS_NAMESPACE: per-batch metrics in CloudWatch's EMF. */
+  metrics: MetricsConfig;
+}
+
+/** CloudWatch namespace of Sluice's metrics unless SLUICE_METRICS_NAMESPACE says otherwise. */
+export const DEFAULT_METRICS_NAMESPACE = 'Sluice';
+
+export interface MetricsConfig {
+  /** Default true on Lambda, false elsewhere (tests, the CLI; `sluice dev` turns them on for its page). */
+  enabled: boolean;
+  namespace: string;
 }
 
 /** The variables the runtime reads, each with what it means (README and docs list the same). */
@@ -129,6 +140,9 @@ export const CONFIG_VARIABLES = {
   SLUICE_KAFKA_LOG_LEVEL: `kafkajs log level: ${KAFKA_LOG_LEVELS.join(', ')} (default error)`,
   SLUICE_LOG_LEVEL: `${LOG_LEVELS.join(', ')} (default info)`,
   SLUICE_REPORT_BATCH_ITEM_FAILURES: 'true or false (default false); the serverless plugin sets it',
+  SLUICE_METRICS:
+    'true or false: per-batch metrics in CloudWatch embedded metric format on stdout (default true on Lambda, false elsewhere)',
+  SLUICE_METRICS_NAMESPACE: `CloudWatch namespace of the metrics (default ${DEFAULT_METRICS_NAMESPACE})`,
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -156,6 +170,7 @@ export const TOOL_VARIABLES = [
   'SLUICE_CHILD_REGION',
   'SLUICE_PROPERTY_SEED',
   'SLUICE_CHAOS_SEED',
+  'SLUICE_SKIP_BROWSER_TESTS',
 ] as const;
 
 /** Names people reach for that are too far from the right one for the edit distance to find. */
@@ -240,6 +255,8 @@ export function configToEnv(config: SluiceConfig): Record<ConfigVariable, string
     SLUICE_KAFKA_LOG_LEVEL: kafka?.logLevel,
     SLUICE_LOG_LEVEL: config.logLevel,
     SLUICE_REPORT_BATCH_ITEM_FAILURES: String(config.reportBatchItemFailures),
+    SLUICE_METRICS: String(config.metrics.enabled),
+    SLUICE_METRICS_NAMESPACE: config.metrics.namespace,
   };
 }
 
@@ -308,6 +325,25 @@ function schemaOf(ctx: Context) {
       ),
     ),
     SLUICE_REPORT_BATCH_ITEM_FAILURES: bool('SLUICE_REPORT_BATCH_ITEM_FAILURES'),
+    SLUICE_METRICS: bool('SLUICE_METRICS'),
+    SLUICE_METRICS_NAMESPACE: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((value) => value.trim() || undefined),
+        v.optional(
+          v.pipe(
+            v.string(),
+            // CloudWatch: up to 255 characters, alphanumerics and . - _ / # : (and not only ':')
+            v.regex(
+              /^[A-Za-z0-9._\-/#:]{1,255}$/,
+              (issue) =>
+                `${nameOf('SLUICE_METRICS_NAMESPACE')} must be a CloudWatch namespace (letters, digits, . - _ / # :, ` +
+                `at most 255), got ${got(issue.input)}`,
+            ),
+          ),
+        ),
+      ),
+    ),
   });
 
   return v.pipe(
@@ -328,6 +364,10 @@ function schemaOf(ctx: Context) {
         store: store!,
         logLevel: input.SLUICE_LOG_LEVEL ?? 'info',
         reportBatchItemFailures: input.SLUICE_REPORT_BATCH_ITEM_FAILURES ?? false,
+        metrics: {
+          enabled: input.SLUICE_METRICS ?? ctx.onLambda,
+          namespace: input.SLUICE_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+        },
       };
       if (kafka) config.kafka = kafka;
       return config;

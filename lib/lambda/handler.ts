@@ -2,8 +2,11 @@ import type { BatchOutcome } from '../checkpoint/coordinator';
 import type { FunctionDefinition } from '../checkpoint/definition';
 import type { FlushReport } from '../checkpoint/flush';
 import { messageOf, SluiceError } from '../core/errors';
+import { withLogContext } from '../core/log';
+import { taskName } from '../core/task';
 import { decodeEventPartitions } from '../event/decode';
 import type { PartitionBatch } from '../event/types';
+import { metricsOfFailure, metricsOfOutcome } from './batch-metrics';
 import type { Runtime } from './runtime';
 import { isScheduledFlush, runScheduled } from './scheduled-flush';
 
@@ -82,7 +85,10 @@ export function createHandler(
   options: HandlerOptions = {},
 ): KafkaHandler {
   let runtime: Promise<Runtime> | undefined;
-  const handler = async (
+  // Every log line of an invocation carries its request id and function (lib/core/log.ts).
+  const handler = (event: unknown, context?: LambdaContext) =>
+    withLogContext({ requestId: context?.awsRequestId, fn: definition.name }, () => invoke(event, context));
+  const invoke = async (
     event: unknown,
     context?: LambdaContext,
   ): Promise<BatchResponse | FlushReport | undefined> => {
@@ -90,7 +96,7 @@ export function createHandler(
       runtime = undefined;
       throw error;
     });
-    const { coordinator, log, reportBatchItemFailures } = await runtime;
+    const { coordinator, log, metrics, now, reportBatchItemFailures } = await runtime;
     if (isScheduledFlush(event)) return runScheduled(coordinator, definition);
     // Throws only when the event has no records object to split: then nothing can run.
     const { partitions } = decodeEventPartitions(event);
@@ -108,7 +114,19 @@ export function createHandler(
             'check the topic of the function trigger in serverless.yml',
         );
       }
-      return coordinator.runBatch(definition, batch);
+      const task = { fn: definition.name, topic: batch.topic, partition: batch.partition };
+      return withLogContext({ task: taskName(task) }, async () => {
+        const at = { task, requestId: context?.awsRequestId, startedAt: now() };
+        try {
+          const outcome = await coordinator.runBatch(definition, batch);
+          metrics.batch(metricsOfOutcome(outcome, { ...at, now: now() }));
+          return outcome;
+        } catch (error) {
+          const newest = batch.records.at(-1)?.timestamp ?? null;
+          metrics.batch(metricsOfFailure(error, newest, { ...at, now: now() }));
+          throw error;
+        }
+      });
     };
     const results = await Promise.allSettled(
       partitions.map((p) => (p.ok ? runPartition(p.batch) : Promise.reject(p.error))),
@@ -144,7 +162,7 @@ export function createHandler(
 
 function logOutcome(log: Runtime['log'], outcome: BatchOutcome): void {
   log.debug('batch committed', {
-    task: `${outcome.task.topic}-${outcome.task.partition}`,
+    task: taskName(outcome.task),
     applied: outcome.applied,
     skipped: outcome.skipped,
     version: outcome.checkpoint.version,

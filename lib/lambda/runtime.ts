@@ -7,6 +7,7 @@ import { createLogPublisher } from '../sink/log-publisher';
 import type { Publishers } from '../sink/publisher';
 import { storeFromConfig } from '../store/from-config';
 import type { Store } from '../store/store';
+import { type MetricsSink, noMetrics } from './batch-metrics';
 
 /** Everything a handler needs besides the definition; built once per process (cold start). */
 export interface Runtime {
@@ -16,6 +17,10 @@ export interface Runtime {
   publishers: Publishers;
   coordinator: Coordinator;
   log: Logger;
+  /** Where each batch's metrics go (SLUICE_METRICS: CloudWatch EMF on stdout, or nowhere). */
+  metrics: MetricsSink;
+  /** The clock of commits and metrics. */
+  now: () => number;
   /** Answer with partial batch responses (SLUICE_REPORT_BATCH_ITEM_FAILURES); default false. */
   reportBatchItemFailures: boolean;
   close(): Promise<void>;
@@ -25,6 +30,8 @@ export interface RuntimeDeps {
   store: Store;
   publishers?: Publishers;
   log?: Logger;
+  /** default: none */
+  metrics?: MetricsSink;
   now?: () => number;
   faults?: FaultInjector;
   /** default `local` */
@@ -35,13 +42,14 @@ export interface RuntimeDeps {
 
 export function createRuntime(deps: RuntimeDeps): Runtime {
   const log = deps.log ?? createLogger();
+  const now = deps.now ?? Date.now;
   const namespace = validateNamespace(deps.namespace ?? LOCAL_NAMESPACE, 'namespace');
   const publishers: Publishers = { log: createLogPublisher(log), ...deps.publishers };
   const coordinator = createCoordinator({
     store: deps.store,
     publishers,
     log,
-    now: deps.now ?? Date.now,
+    now,
     faults: deps.faults ?? noFaults,
     namespace,
   });
@@ -51,6 +59,8 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     publishers,
     coordinator,
     log,
+    metrics: deps.metrics ?? noMetrics,
+    now,
     reportBatchItemFailures: deps.reportBatchItemFailures ?? false,
     async close() {
       await Promise.all(Object.values(publishers).map((p) => p.close()));
@@ -59,22 +69,37 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
   };
 }
 
+/** Where a runtime's lines go instead of stdout (the emulator, to show or read them). */
+export interface RuntimeOutput {
+  /** one log or EMF line, without its newline */
+  write(line: string): void;
+}
+
 /**
- * The runtime of a deployed or emulated handler: store, publishers, namespace and log level from
- * the typed configuration (`configFromEnv`, built once per cold start).
+ * The runtime of a deployed or emulated handler: store, publishers, namespace, log level and
+ * metrics from the typed configuration (`configFromEnv`, built once per cold start).
  *
  * @example
  * const runtime = await runtimeFromConfig(configFromEnv(process.env));
  */
-export async function runtimeFromConfig(config: SluiceConfig): Promise<Runtime> {
+export async function runtimeFromConfig(config: SluiceConfig, output?: RuntimeOutput): Promise<Runtime> {
   const { kafkaPublishers } = await import('../sink/kafka-from-config');
+  const write = output && ((line: string) => output.write(line));
+  // Loaded only when on: a function with metrics off does not pay for Powertools at cold start.
+  const metrics = config.metrics.enabled
+    ? (await import('./emf-metrics')).createEmfMetrics({
+        namespace: config.metrics.namespace,
+        ...(write && { write }),
+      })
+    : noMetrics;
   return createRuntime({
     namespace: config.namespace,
     store: await storeFromConfig(config.store, config.namespace),
     publishers: kafkaPublishers(config.kafka, {
-      log: createLogger({ level: config.logLevel, base: { component: 'kafka' } }),
+      log: createLogger({ level: config.logLevel, base: { component: 'kafka' }, ...(write && { write }) }),
     }),
-    log: createLogger({ level: config.logLevel }),
+    log: createLogger({ level: config.logLevel, ...(write && { write }) }),
+    metrics,
     reportBatchItemFailures: config.reportBatchItemFailures,
   });
 }

@@ -8,6 +8,7 @@ import type { Savepoint } from '../core/savepoint';
 import type { Json } from '../core/state-types';
 import { encodeEvent } from '../event/encode';
 import type { EventSource, RawRecord, RecordHeader } from '../event/types';
+import type { MetricsSink } from '../lambda/batch-metrics';
 import {
   type BatchResponse,
   createHandler,
@@ -43,6 +44,8 @@ export interface TestRecord {
   timestamp?: number;
 }
 
+export { createEmfMetrics, type EmfDocument } from '../lambda/emf-metrics';
+
 export interface HarnessOptions {
   store?: Store;
   /** replaces the in-memory publishers (e.g. the real Kafka publisher in integration tests) */
@@ -50,6 +53,8 @@ export interface HarnessOptions {
   eventSource?: EventSource;
   handler?: HandlerOptions;
   log?: Logger;
+  /** where each batch's metrics go (default none; `createEmfMetrics({ namespace, write })` for EMF) */
+  metrics?: MetricsSink;
   now?: () => number;
   /** the deployment namespace (default `test`) */
   namespace?: string;
@@ -110,6 +115,7 @@ function harnessOver(handler: KafkaHandler, options: HarnessOptions, shared: Sha
       store: shared.store,
       publishers,
       log: options.log ?? silentLogger,
+      ...(options.metrics && { metrics: options.metrics }),
       now: options.now,
       faults: faults.inject,
       namespace,

@@ -6,6 +6,7 @@ import { outboxGroupId } from '../../lib/core/task';
 import type { KafkaClient } from '../../lib/kafka/client';
 import { isPublished } from '../../lib/sink/outbox-marker';
 import type { Store } from '../../lib/store/store';
+import { waitingSince } from './waiting-since';
 
 export interface CheckpointRow {
   topic: string;
@@ -23,6 +24,13 @@ export interface CheckpointRow {
   /** end - next: records not applied yet (transaction markers count too); null without Kafka */
   lag: number | null;
   committedAt: string | null;
+  /** now - committedAt: how long since the task last committed; null when it never did */
+  checkpointAgeMs: number | null;
+  /**
+   * How far behind in time: now - the timestamp of the oldest record not applied yet, 0 when
+   * none waits (caught up, or only transaction markers left); null without Kafka or unreadable
+   */
+  timeLagMs: number | null;
 }
 
 /**
@@ -35,18 +43,21 @@ export async function checkpointRows(
   kafka: KafkaClient | null,
   topic: string = definition.source.topic,
   namespace = 'local',
+  now: () => number = Date.now,
+  options: { timeLag?: boolean } = {},
 ): Promise<CheckpointRow[]> {
   const fn = definition.name;
   const tasks = (await store.list(fn)).filter((t) => t.topic === topic);
   const loaded = new Map<number, Checkpoint>();
   await Promise.all(
     tasks.map(async (task) => {
-      const found = await store.load(task);
-      if (found) loaded.set(task.partition, found.checkpoint);
+      const found = await store.peek(task);
+      if (found) loaded.set(task.partition, found);
     }),
   );
   let ends = new Map<number, number>();
   let published = new Map<number, number | null>();
+  let waiting = new Map<number, number | null>();
   if (kafka) {
     const admin = kafka.admin();
     const watermarks = await admin.watermarks(topic);
@@ -54,12 +65,22 @@ export async function checkpointRows(
     if (Object.values(definition.sinks).some((s) => s.kind === 'kafka')) {
       published = await admin.committedOffsets(outboxGroupId(namespace, fn), topic);
     }
+    const nexts = new Map([...ends.keys()].map((p) => [p, loaded.get(p)?.next ?? 0]));
+    // Reading the waiting records joins a consumer group: worth it for `sluice checkpoints`,
+    // not every few seconds for the live page (which has the functions' own time lag).
+    if (options.timeLag !== false) waiting = await waitingSince(kafka, topic, nexts, ends);
   }
+  const at = now();
   const partitions = [...new Set([...loaded.keys(), ...ends.keys()])].sort((a, b) => a - b);
   return partitions.map((partition): CheckpointRow => {
     const c = loaded.get(partition);
     const end = ends.get(partition) ?? null;
     const next = c?.next ?? 0;
+    const since = waiting.get(partition);
+    let timeLagMs: number | null = null;
+    if (end !== null && end <= next) timeLagMs = 0;
+    else if (since === null) timeLagMs = 0;
+    else if (since !== undefined) timeLagMs = Math.max(0, at - since);
     const messages = c?.outbox?.messages ?? [];
     const kafkaMessages = messages.filter((m) => definition.sinks[m.sink]?.kind === 'kafka').length;
     let outboxStatus: CheckpointRow['outboxStatus'] = 'none';
@@ -81,6 +102,8 @@ export async function checkpointRows(
       end,
       lag: end === null ? null : Math.max(0, end - next),
       committedAt: c && c.committedAt > 0 ? new Date(c.committedAt).toISOString() : null,
+      checkpointAgeMs: c && c.committedAt > 0 ? Math.max(0, at - c.committedAt) : null,
+      timeLagMs,
     };
   });
 }

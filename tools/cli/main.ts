@@ -17,11 +17,13 @@ import { registerSavepointCommand } from './commands/savepoint';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerStateCommand } from './commands/state';
+import { registerStatusCommand } from './commands/status';
 import { registerTopicsCommand } from './commands/topics';
 import { registerTransactionsCommand } from './commands/transactions';
 import { type CliContext, takeExitCode } from './context';
 import { processIO } from './io';
 import { longOptionNames, normalizeArgs } from './parameters';
+import { unknownCommand, unknownCommandMessage } from './unknown-command';
 import { UsageError } from './usage-error';
 
 /** Exit codes: 0 ok, 1 failure (or a failed check), 2 bad usage. */
@@ -77,6 +79,7 @@ export function createProgram(ctx: CliContext): Command {
   registerTopicsCommand(program, ctx);
   registerCheckpointsCommand(program, ctx);
   registerStateCommand(program, ctx);
+  registerStatusCommand(program, ctx);
   registerTransactionsCommand(program, ctx);
   registerQuarantineCommand(program, ctx);
   registerSavepointCommand(program, ctx);
@@ -110,6 +113,11 @@ export async function runCli(args: readonly string[], ctx: CliContext): Promise<
   const program = createProgram(ctx);
   const argv = normalizeArgs(args, longOptionNames(program));
   const verbose = argv.includes('--verbose');
+  const unknown = unknownCommand(program, argv);
+  if (unknown !== undefined) {
+    ctx.io.stderr.write(`sluice: ${unknownCommandMessage(program, unknown)}\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return takeExitCode(ctx.io) ?? EXIT.ok;

@@ -35,7 +35,10 @@ export interface ServerlessEmulatorOptions extends Omit<EmulatorOptions, 'functi
   mode?: InvokeMode;
   /** Where bundles go (default `<cwd>/.sluice/bundles`). */
   bundleDir?: string;
-  /** Lines printed by a function's child process (default: passed through). */
+  /**
+   * Lines printed by a function's child process (default: passed through); in process, the
+   * lines of its Sluice runtime (logs, metrics), which otherwise go to this process's stdout.
+   */
   onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void;
   /** Progress while preparing (bundling...). */
   onProgress?: (message: string) => void;
@@ -148,6 +151,9 @@ export async function prepareFunctions(
             reportBatchItemFailures: report,
             env: { ...fnEnv, ...instance.env },
             region: config.region,
+            ...(options.onOutput && {
+              output: { write: (line: string) => options.onOutput?.(fn.name, line, 'stdout') },
+            }),
           });
       }
       const emulated: EmulatedFunction = {

@@ -7,7 +7,7 @@
 
 import { configFromEnv, type SluiceConfig } from '../../lib/core/config';
 import { createHandler, type KafkaHandler } from '../../lib/lambda/handler';
-import { type Runtime, runtimeFromConfig } from '../../lib/lambda/runtime';
+import { type Runtime, type RuntimeOutput, runtimeFromConfig } from '../../lib/lambda/runtime';
 import {
   type EmulatedContext,
   emulatedContext,
@@ -61,6 +61,8 @@ export interface InProcessInvokerOptions {
   env?: NodeJS.ProcessEnv;
   /** Default 'us-east-1' (for the context's ARN). */
   region?: string;
+  /** For the default runtime: where its log and metric lines go (default stdout, as on Lambda). */
+  output?: RuntimeOutput;
 }
 
 /**
@@ -87,7 +89,7 @@ export function createInProcessInvoker(
   const getRuntime = () => {
     runtime ??= (
       options.getRuntime ??
-      (() => runtimeFromConfig(options.config ?? configFromEnv(options.env ?? process.env)))
+      (() => runtimeFromConfig(options.config ?? configFromEnv(options.env ?? process.env), options.output))
     )();
     return runtime;
   };

@@ -15,6 +15,7 @@ import {
   formatFindings,
 } from '../../../infra/local/cfn-lint';
 import { type PackageResult, packageService, REPO_ROOT } from '../../../infra/package';
+import { BATCH_METRICS } from '../../../lib/lambda/batch-metrics';
 import {
   actionsOf,
   evaluate,
@@ -22,6 +23,7 @@ import {
   mappingOf,
   only,
   packageToTemp,
+  type Resource,
   resourcesOf,
   resourcesOfType,
   type Template,
@@ -415,6 +417,40 @@ describe('serverless-sluice plugin in a real packaging', () => {
       ).rejects.toThrow(
         /custom\.sluice\.functions\.word-count\.retries is not a Sluice option; allowed: maximumRetryAttempts/,
       );
+    } finally {
+      await rm(join(REPO_ROOT, config), { force: true });
+    }
+  });
+});
+
+describe('docs/deploy.md: the optional CloudWatch alarm on time lag', () => {
+  it('packages into an alarm on the TimeLag metric Sluice emits, and cfn-lint finds no error', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const guide = await readFile(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const snippet = /```yaml\n(resources:\n[\s\S]*?WordCountTimeLagAlarm[\s\S]*?)```/.exec(guide)?.[1];
+    expect(snippet, 'the alarm snippet in docs/deploy.md').toBeDefined();
+    const source = await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8');
+    // The guide's `resources:` (the stack's files plus the alarm) in place of serverless.yml's.
+    const withAlarm = source.replace(/^resources:\n(?: {2}- .*\n)+/m, snippet!);
+    expect(withAlarm).not.toBe(source);
+    const config = `serverless.test-${randomUUID()}.yml`;
+    await writeFile(join(REPO_ROOT, config), withAlarm);
+    try {
+      const { result, template } = await packageToTemp({ config });
+      cleanup.push(result.out);
+      const [[, alarm]] = resourcesOfType(template, 'AWS::CloudWatch::Alarm') as [[string, Resource]];
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'Sluice',
+        MetricName: 'TimeLag',
+        Dimensions: [
+          { Name: 'function', Value: 'word-count' },
+          { Name: 'partition', Value: '0' },
+        ],
+      });
+      expect(Object.keys(BATCH_METRICS)).toContain(alarm.Properties.MetricName);
+      expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toHaveLength(1);
+      const { errors, findings } = await cfnLint([result.template]);
+      expect(errors, formatFindings(findings)).toEqual([]);
     } finally {
       await rm(join(REPO_ROOT, config), { force: true });
     }

@@ -16,13 +16,14 @@ function errorOf(env: Record<string, string>, overrides = {}): ConfigError {
 }
 
 describe('configFromEnv: defaults', () => {
-  it('off Lambda: file store, local namespace, info logs, no partial batch responses, no Kafka', () => {
+  it('off Lambda: file store, local namespace, info logs, no partial batch responses, no Kafka, no metrics', () => {
     expect(configFromEnv({})).toEqual({
       onLambda: false,
       namespace: 'local',
       store: { kind: 'file', dir: '.sluice/checkpoints' },
       logLevel: 'info',
       reportBatchItemFailures: false,
+      metrics: { enabled: false, namespace: 'Sluice' },
     });
   });
 
@@ -31,6 +32,7 @@ describe('configFromEnv: defaults', () => {
       onLambda: true,
       namespace: 'svc-dev',
       store: { kind: 'aws', table: 'checkpoints', bucket: 'state' },
+      metrics: { enabled: true, namespace: 'Sluice' },
     });
     expect(errorOf({ AWS_LAMBDA_FUNCTION_NAME: 'f', ...AWS_STORE }).message).toMatch(
       /SLUICE_NAMESPACE is not set: the sluice serverless plugin sets it/,

@@ -19,7 +19,8 @@ export function registerCheckpointsCommand(program: Command, ctx: CliContext): v
       'after',
       `
 Columns: NEXT is the next source offset to apply; LAG = END (the partition's end offset) - NEXT,
-which counts transaction markers too; OUTBOX is the last committed batch's outputs and whether
+which counts transaction markers too; TIME LAG = now - the timestamp of the oldest record not
+applied yet (0 when caught up); AGE = now - when the checkpoint was committed; OUTBOX is the last committed batch's outputs and whether
 Kafka confirms them published (consumer group sluice.<namespace>.<function>.outbox).`,
     )
     .action(
@@ -45,6 +46,12 @@ Kafka confirms them published (consumer group sluice.<namespace>.<function>.outb
             { header: 'OUTBOX', value: (r) => outboxText(env, r.outbox, r.outboxStatus) },
             { header: 'END', value: (r) => r.end, align: 'right' },
             { header: 'LAG', value: (r) => r.lag, align: 'right' },
+            {
+              header: 'TIME LAG',
+              value: (r) => formatAge(r.timeLagMs, r.end === null ? '' : '?'),
+              align: 'right',
+            },
+            { header: 'AGE', value: (r) => formatAge(r.checkpointAgeMs, '-'), align: 'right' },
             { header: 'COMMITTED', value: (r) => r.committedAt },
           ]),
         );
@@ -60,6 +67,17 @@ Kafka confirms them published (consumer group sluice.<namespace>.<function>.outb
         }
       }),
     );
+}
+
+/** A duration the way a person reads it: 850ms, 12.3s, 4m05s, 3h12m, 2d04h. */
+export function formatAge(ms: number | null, missing: string): string {
+  if (ms === null) return missing;
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
+  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${pad((ms % 60_000) / 1_000)}s`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h${pad((ms % 3_600_000) / 60_000)}m`;
+  return `${Math.floor(ms / 86_400_000)}d${pad((ms % 86_400_000) / 3_600_000)}h`;
 }
 
 export function header(env: CommandEnv, fn: string, topic: string, store: string): void {

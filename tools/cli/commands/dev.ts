@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { configToEnv } from '../../../lib/core/config';
 import { createLogger } from '../../../lib/core/log';
 import { localNamespaceOf } from '../../../lib/core/namespace';
+import { storeFromConfig } from '../../../lib/store/from-config';
 import { startEmulator } from '../../trigger/emulator';
 import { prepareFunctions } from '../../trigger/from-serverless';
 import { DEFAULT_INSTANCE_SEED } from '../../trigger/instance-pool';
@@ -11,7 +12,10 @@ import { loadServerlessConfig } from '../../trigger/serverless-config';
 import type { EmulatorStats } from '../../trigger/stats';
 import { action, type CliContext } from '../context';
 import { prepareDevAwsStore } from '../dev-aws-store';
+import { definitionOf, ensureTopics, neededTopics } from '../dev-topics';
+import { startDevLive } from '../live/dev-live';
 import { createLiveArea } from '../live-area';
+import { isEmfLine, readableLogLine } from '../log-lines';
 import { intOption } from '../parameters';
 import { formatNumber, progressLines } from '../progress';
 
@@ -23,7 +27,14 @@ interface DevOptions {
   concurrency?: number;
   seed: number;
   flushInterval: number;
+  createTopics?: boolean;
+  partitions: number;
+  ui: boolean;
+  uiPort?: number;
 }
+
+/** Where the live page listens unless --ui-port says otherwise (127.0.0.1 only). */
+export const DEFAULT_UI_PORT = 7717;
 
 /** How often the progress block is redrawn (a terminal), or a summary line printed (a pipe). */
 const TTY_REFRESH_MS = 500;
@@ -60,11 +71,22 @@ export function registerDevCommand(program: Command, ctx: CliContext): void {
       DEFAULT_FLUSH_INTERVAL_MS / 1000,
     )
     .option('--no-progress', 'no live progress block (a terminal shows one by default)')
+    .option('--create-topics', 'create the topics serverless.yml and the functions name that are missing')
+    .option('--partitions <n>', 'partitions of each topic --create-topics creates', intOption(1), 1)
+    .option(
+      '--ui-port <port>',
+      `port of the live page on 127.0.0.1: records/s, lag in records and time, state, outboxes, failures (default ${DEFAULT_UI_PORT}, or a free port when that one is taken)`,
+      intOption(0),
+    )
+    .option('--no-ui', 'no live page')
     .addHelpText(
       'after',
       `
 Kafka and the store come from the CLI and the shell (--bootstrap.servers, --store, ...), not from
 provider.environment, which describes the deployment (MSK, the stack's DynamoDB table).
+Missing topics stop it before it starts, unless --create-topics creates them. On a terminal the
+functions' log lines print readably; piped, or with --json, they stay JSON. The live page
+(--ui-port) shows each function's partition tasks; \`sluice status\` prints the same as a table or JSON.
 Stop with Ctrl-C: batches in flight finish and commit first.`,
     )
     .action(
@@ -92,7 +114,13 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
         // The aws store's names: SLUICE_TABLE/SLUICE_BUCKET, or sluice-dev on a local stack.
         const names: NodeJS.ProcessEnv = { ...env.env };
         if (kind === 'aws') env.note(env.err.dim(await prepareDevAwsStore(names)));
+        // The functions' metrics feed the live page: on unless the shell says otherwise. Their EMF
+        // lines are printed only when the user asked for them (SLUICE_METRICS=true).
+        const printMetrics = env.env.SLUICE_METRICS === 'true';
         const settings = env.config({
+          ...(env.env.SLUICE_METRICS === undefined && {
+            SLUICE_METRICS: { value: 'true', from: 'sluice dev (for its live page)' },
+          }),
           SLUICE_STORE: { value: kind, from: 'SLUICE_STORE' },
           SLUICE_NAMESPACE: { value: namespace, from: 'the namespace of sluice dev' },
           ...(kind === 'aws' && {
@@ -108,6 +136,13 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           else local[name] = value;
         }
         const kafka = await env.kafka();
+        await ensureTopics(kafka, await neededTopics(config, only), {
+          create: opts.createTopics === true,
+          partitions: opts.partitions,
+          note: (line) => env.note(env.err.dim(line)),
+        });
+        const pretty = env.io.stdout.isTTY && !env.options.json;
+        let page: Awaited<ReturnType<typeof startDevLive>> | null = null;
         const functions = await prepareFunctions(config, {
           cwd: config.dir,
           env: local,
@@ -117,6 +152,17 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           ...(opts.instances !== undefined && { instances: opts.instances }),
           ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
           onProgress: (message) => env.note(env.err.dim(message)),
+          onOutput: (fn, line, stream) => {
+            if (isEmfLine(line)) {
+              try {
+                page?.model.ingestMetrics(fn, JSON.parse(line) as Record<string, unknown>);
+              } catch {}
+              if (!printMetrics) return;
+            }
+            const text = pretty ? readableLogLine(line, fn, env.out) : line;
+            if (stream === 'stderr') env.note(text);
+            else env.print(text);
+          },
         });
         const emulator = await startEmulator({
           functions,
@@ -131,6 +177,27 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
             write: (line) => env.note(line),
           }),
         });
+        const definitions = new Map<string, Awaited<ReturnType<typeof definitionOf>> & {}>();
+        for (const fn of config.functions.filter((f) => only.length === 0 || only.includes(f.name))) {
+          const definition = await definitionOf(config.dir, fn.handler);
+          if (definition) definitions.set(fn.name, definition);
+        }
+        try {
+          page = await startDevLive({
+            emulator,
+            definitions,
+            topics: new Map(config.functions.map((f) => [f.name, f.triggers[0]?.topic ?? ''])),
+            store: await storeFromConfig(settings.store, namespace),
+            kafka,
+            namespace,
+            port: opts.ui ? (opts.uiPort ?? DEFAULT_UI_PORT) : null,
+            fallback: opts.uiPort === undefined,
+            onError: (message) => env.note(env.err.yellow(message)),
+          });
+        } catch (error) {
+          await emulator.stop().catch(() => {});
+          throw error;
+        }
         const store = settings.store.kind === 'file' ? `file (${settings.store.dir})` : settings.store.kind;
         env.note(
           `${env.err.bold('sluice dev')}: ${functions.map((f) => f.name).join(', ')} · ` +
@@ -138,6 +205,7 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
             `namespace ${namespace} · ` +
             `Kafka ${kafka.brokers.join(',')} · Ctrl-C to stop`,
         );
+        if (page.server) env.note(`live page: ${env.err.bold(page.server.url)}`);
 
         const live = opts.progress ? createLiveArea(env.io.stdout, { intercept: env.io.stdout.isTTY }) : null;
         let lastSummary = '';
@@ -174,7 +242,9 @@ Stop with Ctrl-C: batches in flight finish and commit first.`,
           });
         }
         const stats = emulator.stats();
-        if (env.options.json) env.json(stats);
+        const snapshot = page.snapshot();
+        await page.stop();
+        if (env.options.json) env.json({ ...stats, live: snapshot });
         else for (const line of progressLines(stats, env.out)) env.print(line);
         if (failure) throw failure;
       }),

@@ -181,6 +181,26 @@ describe('dev, checkpoints, state', () => {
       rows.map((r) => [r.partition, r.end, r.end, 0, 'published']),
     );
     expect(rows.reduce((n, r) => n + Number(r.next), 0)).toBe(4);
+    // caught up: no time lag; every committed task has a checkpoint age
+    expect(rows.map((r) => r.timeLagMs)).toEqual(rows.map(() => 0));
+    for (const r of rows.filter((r) => Number(r.next) > 0))
+      expect(r.checkpointAgeMs).toBeGreaterThanOrEqual(0);
+
+    // A record written while nothing runs waits: its time lag grows from its timestamp.
+    const producedAt = Date.now();
+    await run(['produce', source, '--partition', '1'], { env: env(), stdin: 'late' });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const behind = await run(['checkpoints', 'upper', ...config, '--json'], { env: env(), cwd: dir });
+    const checkedAt = Date.now();
+    const p1 = (JSON.parse(behind.stdout).checkpoints as Array<Record<string, number>>).find(
+      (r) => r.partition === 1,
+    )!;
+    expect(p1.lag).toBe(1);
+    expect(p1.timeLagMs).toBeGreaterThanOrEqual(1_200);
+    expect(p1.timeLagMs).toBeLessThanOrEqual(checkedAt - producedAt + 1_000);
+    const table = await run(['checkpoints', 'upper', ...config], { env: env(), cwd: dir });
+    expect(table.stdout).toMatch(/PARTITION .* LAG +TIME LAG +AGE +COMMITTED/);
+    expect(table.stdout).toMatch(/^ *1 .* 1 +\d+(\.\d)?s +\S+ /m);
 
     const state = await run(['state', 'upper', ...config, '--json'], { env: env(), cwd: dir });
     expect(

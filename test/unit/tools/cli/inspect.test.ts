@@ -141,10 +141,17 @@ describe('state and checkpoints', () => {
       end: null,
       lag: null,
       committedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // how long ago it was committed; no time lag without Kafka to read the waiting records from
+      checkpointAgeMs: expect.any(Number),
+      timeLagMs: null,
     });
+    expect(rows[0].checkpointAgeMs).toBeGreaterThanOrEqual(0);
+    expect(rows[0].checkpointAgeMs).toBeLessThan(60_000);
     const table = await run(['checkpoints', COUNT, ...store, '--no-kafka']);
     expect(table.stdout.split('\n')[1]).toMatch(
-      /^PARTITION {2}NEXT {2}VERSION {2}STATE KEYS {2}OUTBOX {2}END {2}LAG {2}COMMITTED$/,
+      /^PARTITION {2}NEXT {2}VERSION {2}STATE KEYS {2}OUTBOX {2}END {2}LAG {2}TIME LAG +AGE {2}COMMITTED$/,
     );
+    // the row: no end, lag nor time lag without Kafka; the age as a person reads it
+    expect(table.stdout.split('\n')[2]).toMatch(/ - {2,}- +\d+(ms|\.\ds) {2}\d{4}-/);
   });
 });

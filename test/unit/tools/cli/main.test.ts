@@ -46,7 +46,20 @@ describe('sluice: help and usage', () => {
   it('an unknown command or option is a usage error (exit 2)', async () => {
     const unknown = await run(['nope']);
     expect(unknown.code).toBe(EXIT.usage);
-    expect(unknown.stderr).toContain("unknown command 'nope'");
+    expect(unknown.stderr).toContain('sluice: unknown command "nope": did you mean');
+    // --help after an unknown command must not print the global help and claim success
+    for (const args of [
+      ['chekpoints', '--help'],
+      ['--store', 'file', 'chekpoints'],
+      ['--json', 'chekpoints'],
+    ]) {
+      const typo = await run(args);
+      expect(typo.code).toBe(EXIT.usage);
+      expect(typo.stdout).toBe('');
+      expect(typo.stderr).toContain('unknown command "chekpoints": did you mean "checkpoints"?');
+    }
+    expect((await run(['dv'])).stderr).toContain('did you mean "dev"?');
+    expect((await run(['help'])).code).toBe(EXIT.ok);
     const option = await run(['topics', 'list', '--frobnicate']);
     expect(option.code).toBe(EXIT.usage);
     expect(option.stderr).toContain("unknown option '--frobnicate'");

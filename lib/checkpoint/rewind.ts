@@ -100,18 +100,7 @@ export async function rewindTasks(
     const current = loaded?.checkpoint ?? null;
     const position = positionOf(target, partition, loaded);
 
-    let flushedOutbox = 0;
-    if (current?.outbox && current.outbox.messages.length > 0) {
-      await publishOutbox(deps.publishers, {
-        namespace: deps.namespace,
-        task,
-        outbox: current.outbox,
-        sinks: definition.sinks,
-        faults: deps.faults ?? noFaults,
-        recovery: true,
-      });
-      flushedOutbox = current.outbox.messages.length;
-    }
+    const flushedOutbox = await publishPending(deps, definition, task, current);
     await deps.markers.fence(task);
 
     const epoch = (current?.epoch ?? 0) + 1;
@@ -227,16 +216,7 @@ export async function takeSavepoint(
     const task: TaskId = { fn: definition.name, topic, partition };
     const loaded = await deps.store.load(task);
     const checkpoint = loaded?.checkpoint ?? null;
-    if (checkpoint?.outbox && checkpoint.outbox.messages.length > 0) {
-      await publishOutbox(deps.publishers, {
-        namespace: deps.namespace,
-        task,
-        outbox: checkpoint.outbox,
-        sinks: definition.sinks,
-        faults: deps.faults ?? noFaults,
-        recovery: true,
-      });
-    }
+    await publishPending(deps, definition, task, checkpoint);
     partitions.push({
       partition,
       next: checkpoint?.next ?? trigger.committed ?? trigger.initial,
@@ -263,4 +243,27 @@ export async function takeSavepoint(
   };
   await deps.store.savepoints.put(savepoint);
   return savepoint;
+}
+
+/**
+ * Publishes a checkpoint's outbox unless its marker shows it published (the publishers check):
+ * what a savepoint copies and what a rewind leaves behind is then all in Kafka. Returns its size.
+ */
+async function publishPending(
+  deps: Pick<SavepointDeps, 'publishers' | 'namespace' | 'faults'>,
+  definition: FunctionDefinition,
+  task: TaskId,
+  checkpoint: Checkpoint | null,
+): Promise<number> {
+  const outbox = checkpoint?.outbox;
+  if (!outbox || outbox.messages.length === 0) return 0;
+  await publishOutbox(deps.publishers, {
+    namespace: deps.namespace,
+    task,
+    outbox,
+    sinks: definition.sinks,
+    faults: deps.faults ?? noFaults,
+    recovery: true,
+  });
+  return outbox.messages.length;
 }

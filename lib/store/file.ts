@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -8,6 +8,7 @@ import {
   checkpointOfCommit,
   isCommitBase,
   type LoadedCheckpoint,
+  type StoreBase,
   type TaskId,
   withCheckpointDefaults,
 } from '../core/checkpoint';
@@ -33,6 +34,15 @@ const VERSION_FILE = /^v(\d{12})\.json$/;
 const SNAPSHOT_FILE = /^snapshot-(\d{12})\.json$/;
 const pad = (version: number) => String(version).padStart(12, '0');
 const DEFAULT_SNAPSHOT_EVERY = 64;
+
+/** The file store's base: the version it loaded or wrote, and that version's commit id. */
+interface KnownVersion {
+  version: number;
+  commitId: string;
+}
+const asBase = (known: KnownVersion): StoreBase => known as unknown as StoreBase;
+const fromBase = (base: StoreBase | undefined): KnownVersion | undefined =>
+  (base ?? undefined) as unknown as KnownVersion | undefined;
 
 /**
  * Checkpoints on local disk (the local default), in the same model as the aws store: each
@@ -106,7 +116,11 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
       checkpoint = file.checkpoint;
     }
     checkpoint ??= (await readVersion(dir, latest)).checkpoint;
-    return { checkpoint, state, base: null };
+    return {
+      checkpoint,
+      state,
+      base: asBase({ version: checkpoint.version, commitId: checkpoint.commitId }),
+    };
   }
 
   /** Writes a snapshot of `version` and drops files older than the previous snapshot. */
@@ -134,9 +148,18 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     const conflict = async () =>
       new CheckpointConflictError(name, request.expectedVersion, await latestCheckpoint(dir));
     if (request.expectedVersion > 0) {
-      // The version we build on must still be there (a reset removes it), with the commit id
-      // we built on (a directory restored from a backup can hold another history's version).
-      if (!isCommitBase(checkpointAt(dir, request.expectedVersion), request)) throw await conflict();
+      // The version we build on must still be there (a reset or a compaction removes it: then
+      // the link below could land in the hole), with the commit id we built on (a directory
+      // restored from a backup can hold another history's version). A caller handing back the
+      // base this store gave it has the id already: only the file's existence is checked (the
+      // version file is the previous delta; reading it on every commit cost a fifth of the
+      // throughput). Only a directory restored by hand under a running process escapes that.
+      const known = fromBase(request.base);
+      const warm = known?.version === request.expectedVersion && known.commitId === request.expectedCommitId;
+      const base = warm
+        ? existsSync(join(dir, `v${pad(request.expectedVersion)}.json`))
+        : isCommitBase(checkpointAt(dir, request.expectedVersion), request);
+      if (!base) throw await conflict();
     }
     const checkpoint = checkpointOfCommit(request, randomBytes(8).toString('hex'));
     const body = JSON.stringify({ checkpoint, delta: request.delta } satisfies VersionFile);
@@ -159,7 +182,7 @@ export function createFileStore(root: string, options: FileStoreOptions = {}): S
     return {
       checkpoint,
       cost: { reads: 0, writes: 1, objectGets: 0, objectPuts: 0, bytes: body.length },
-      base: null,
+      base: asBase({ version: checkpoint.version, commitId: checkpoint.commitId }),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Checkpoint, Outbox, StoreBase, TaskId } from '../core/checkpoint';
+import { type Checkpoint, commitInPlace, type Outbox, type StoreBase, type TaskId } from '../core/checkpoint';
 import { CheckpointConflictError, messageOf, SluiceError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { taskKey } from '../core/task';
@@ -142,20 +142,14 @@ export async function confirmOutbox(
   base?: StoreBase,
 ): Promise<CommitResult | null> {
   try {
-    const result = await store.commit({
-      task,
-      expectedVersion: checkpoint.version,
-      expectedCommitId: checkpoint.commitId,
-      epoch: checkpoint.epoch,
-      last: checkpoint.last,
-      next: checkpoint.next,
-      delta: { set: [], del: [] },
-      stateKeys: checkpoint.stateKeys,
-      outbox: null,
-      // The last batch's time: the checkpoint's age stays the age of its data.
-      committedAt: checkpoint.committedAt,
-      ...(base !== undefined && { base }),
-    });
+    const result = await store.commit(
+      commitInPlace(task, checkpoint, {
+        delta: { set: [], del: [] },
+        stateKeys: checkpoint.stateKeys,
+        outbox: null,
+        ...(base !== undefined && { base }),
+      }),
+    );
     return result;
   } catch (error) {
     if (error instanceof CheckpointConflictError) return null;

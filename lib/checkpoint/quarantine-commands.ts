@@ -1,4 +1,4 @@
-import type { Checkpoint, TaskId } from '../core/checkpoint';
+import { type Checkpoint, commitInPlace, type TaskId } from '../core/checkpoint';
 import { CheckpointConflictError } from '../core/errors';
 import { type Logger, silentLogger } from '../core/log';
 import type { StateEntries } from '../core/state-types';
@@ -88,20 +88,15 @@ export async function changeQuarantine(
     const { delta, addedKeys } = edit.delta();
     const { checkpoint } = loaded;
     try {
-      const result = await store.commit({
-        task,
-        expectedVersion: checkpoint.version,
-        expectedCommitId: checkpoint.commitId,
-        // Not a rewind, and no record applied: epoch and last applied record stay.
-        epoch: checkpoint.epoch,
-        last: checkpoint.last,
-        next: checkpoint.next,
-        delta,
-        stateKeys: checkpoint.stateKeys + addedKeys,
-        outbox: checkpoint.outbox,
-        committedAt: checkpoint.committedAt,
-        base: loaded.base,
-      });
+      const result = await store.commit(
+        commitInPlace(task, checkpoint, {
+          delta,
+          stateKeys: checkpoint.stateKeys + addedKeys,
+          // A pending outbox stays, to be published as before.
+          outbox: checkpoint.outbox,
+          base: loaded.base,
+        }),
+      );
       const fields = {
         task: taskName(task),
         offsets,

@@ -140,3 +140,28 @@ export function withCheckpointDefaults(
 ): Checkpoint {
   return { ...stored, commitId: stored.commitId ?? '', epoch: stored.epoch ?? 0, last: stored.last ?? null };
 }
+
+/**
+ * A commit on `checkpoint` that applies no record (the flush's confirmation, a quarantine
+ * command): conditional on its version and commit id; offsets, epoch, last applied record and
+ * commit time stay (the checkpoint's age stays the age of its data). Outbox and state as given.
+ */
+export function commitInPlace(
+  task: TaskId,
+  checkpoint: Checkpoint,
+  change: { delta: StateDelta; stateKeys: number; outbox: Outbox | null; base?: StoreBase },
+): CommitRequest {
+  return {
+    task,
+    expectedVersion: checkpoint.version,
+    expectedCommitId: checkpoint.commitId,
+    epoch: checkpoint.epoch,
+    last: checkpoint.last,
+    next: checkpoint.next,
+    delta: change.delta,
+    stateKeys: change.stateKeys,
+    outbox: change.outbox,
+    committedAt: checkpoint.committedAt,
+    ...(change.base !== undefined && { base: change.base }),
+  };
+}

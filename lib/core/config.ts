@@ -11,6 +11,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import * as v from 'valibot';
+import { editDistance } from './edit-distance';
 import { ConfigError } from './errors';
 import { LOCAL_NAMESPACE, validateNamespace } from './namespace';
 
@@ -513,7 +514,7 @@ export function nearest(name: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    const distance = levenshtein(name, candidate);
+    const distance = editDistance(name, candidate);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -522,17 +523,4 @@ export function nearest(name: string, candidates: readonly string[]): string | u
   // The shared SLUICE_ prefix makes every name look close; count only the rest.
   const rest = name.length - 'SLUICE_'.length;
   return bestDistance <= Math.max(2, Math.floor(rest / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

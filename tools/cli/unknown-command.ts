@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { editDistance } from '../../lib/core/edit-distance';
 
 /**
  * The command word of `args` when it names no command of `program`, else undefined. Global
@@ -42,21 +43,8 @@ export function nearestCommand(word: string, names: readonly string[]): string {
   let best = names[0] ?? 'help';
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const name of names) {
-    const distance = levenshtein(lower, name);
+    const distance = editDistance(lower, name);
     if (distance < bestDistance) [best, bestDistance] = [name, distance];
   }
   return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
